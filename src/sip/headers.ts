@@ -1,0 +1,263 @@
+// Typed values of the header fields the stack and the PBX use (RFC 3261 §20 and extensions).
+// Each parser returns null on a grammar error; the message layer turns that into a 400.
+import { isIP } from 'node:net';
+import {
+  formatParams,
+  isDigits,
+  isToken,
+  isTokenChar,
+  isWs,
+  type Params,
+  parseParams,
+  readQuoted,
+  skipWs,
+  splitList,
+} from './grammar.ts';
+
+/** One Via value: `SIP/2.0/UDP host:port;branch=...` (RFC 3261 §20.42). */
+export class Via {
+  constructor(
+    readonly transport: string,
+    readonly host: string,
+    readonly port: number | undefined,
+    readonly params: Params,
+    readonly protocol = 'SIP',
+    readonly version = '2.0',
+  ) {}
+
+  get branch(): string | undefined {
+    return this.params.get('branch') ?? undefined;
+  }
+  get received(): string | undefined {
+    return this.params.get('received') ?? undefined;
+  }
+  /** RFC 3581: null when `rport` is present without a value, undefined when absent. */
+  get rport(): number | null | undefined {
+    if (!this.params.has('rport')) return undefined;
+    const v = this.params.get('rport');
+    return v == null ? null : Number(v);
+  }
+  /** sent-by as `host[:port]`, the form transaction matching compares. */
+  get sentBy(): string {
+    return this.port === undefined ? this.host.toLowerCase() : `${this.host.toLowerCase()}:${this.port}`;
+  }
+  /** True if the branch carries the RFC 3261 magic cookie. */
+  get rfc3261(): boolean {
+    const b = this.branch;
+    return b !== undefined && b.length > 7 && b.startsWith('z9hG4bK');
+  }
+
+  toString(): string {
+    const port = this.port === undefined ? '' : `:${this.port}`;
+    return `${this.protocol}/${this.version}/${this.transport} ${this.host}${port}${formatParams(this.params)}`;
+  }
+}
+
+export function parseVia(value: string): Via | null {
+  const s = value;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
+  const parts: string[] = [];
+  let i = 0;
+  for (let k = 0; k < 3; k++) {
+    i = skipWs(s, i);
+    let j = i;
+    while (j < s.length && isTokenChar(s.charCodeAt(j))) j++;
+    if (j === i) return null;
+    parts.push(s.slice(i, j));
+    i = skipWs(s, j);
+    if (k < 2) {
+      if (s.charCodeAt(i) !== 47) return null;
+      i++;
+    }
+  }
+  if (i === s.length) return null;
+  // sent-by = host [ COLON port ]
+  let host: string;
+  if (s.charCodeAt(i) === 91) {
+    const close = s.indexOf(']', i);
+    if (close < 0 || isIP(s.slice(i + 1, close)) !== 6) return null;
+    host = s.slice(i, close + 1);
+    i = close + 1;
+  } else {
+    let j = i;
+    while (j < s.length) {
+      const c = s.charCodeAt(j);
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46) j++;
+      else break;
+    }
+    if (j === i) return null;
+    host = s.slice(i, j);
+    i = j;
+  }
+  let port: number | undefined;
+  i = skipWs(s, i);
+  if (s.charCodeAt(i) === 58) {
+    i = skipWs(s, i + 1);
+    let j = i;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    const p = Number(s.slice(i, j));
+    if (j === i || j - i > 5 || p > 65535) return null;
+    port = p;
+    i = j;
+  }
+  const params = parseParams(s, i);
+  if (!params) return null;
+  const rport = params.get('rport');
+  if (rport != null && (!isDigits(rport) || Number(rport) > 65535)) return null;
+  const received = params.get('received');
+  // received = IPv4address / IPv6address (RFC 5118 §4.5 also accepts an IPv6reference)
+  if (received !== undefined && (received === null || isIP(received.replace(/^\[(.*)\]$/, '$1')) === 0))
+    return null;
+  const [protocol, version, transport] = parts as [string, string, string];
+  return new Via(transport.toUpperCase(), host, port, params, protocol.toUpperCase(), version);
+}
+
+export interface CSeq {
+  readonly seq: number;
+  readonly method: string;
+}
+
+/** CSeq = 1*DIGIT LWS Method; the number is below 2**31 (RFC 3261 §8.1.1.5). */
+export function parseCSeq(value: string): CSeq | null {
+  const s = value.trim();
+  let j = 0;
+  while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+  if (j === 0 || j > 10 || !isWs(s.charCodeAt(j))) return null;
+  const seq = Number(s.slice(0, j));
+  if (seq > 0x7fffffff) return null;
+  const method = s.slice(skipWs(s, j));
+  if (!isToken(method)) return null;
+  return { seq, method };
+}
+
+/** A bounded decimal header value (Max-Forwards, Content-Length, Expires ...). */
+export function parseUint(value: string, max: number): number | null {
+  const s = value.trim();
+  if (!isDigits(s) || s.length > 12) return null;
+  const n = Number(s);
+  return n > max ? null : n;
+}
+
+/** `token *(SEMI param)` values: Event, Subscription-State, Session-Expires, Min-SE, Replaces, Priority. */
+export interface TokenParams {
+  readonly value: string;
+  readonly params: Params;
+}
+
+export function parseTokenParams(value: string, valueIsToken = true): TokenParams | null {
+  const semi = value.indexOf(';');
+  const v = (semi < 0 ? value : value.slice(0, semi)).trim();
+  if (valueIsToken ? !isToken(v) : v.length === 0) return null;
+  const params = semi < 0 ? new Map<string, string | null>() : parseParams(value, semi);
+  if (!params) return null;
+  return { value: v, params };
+}
+
+/** Content-Type / Accept entries: `type "/" subtype *(SEMI m-parameter)`. */
+export interface MediaType {
+  readonly type: string;
+  readonly subtype: string;
+  readonly params: Params;
+  /** `type/subtype` in lower case. */
+  readonly essence: string;
+}
+
+export function parseMediaType(value: string): MediaType | null {
+  const tp = parseTokenParams(value.replace(/\s*\/\s*/, '/'), false);
+  if (!tp) return null;
+  const slash = tp.value.indexOf('/');
+  if (slash < 0) return null;
+  const type = tp.value.slice(0, slash);
+  const subtype = tp.value.slice(slash + 1);
+  if (!isToken(type) || !isToken(subtype)) return null;
+  return { type, subtype, params: tp.params, essence: `${type}/${subtype}`.toLowerCase() };
+}
+
+/** Comma-separated option tags or methods (Require, Supported, Unsupported, Allow, Proxy-Require). */
+export function parseTokenList(values: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (const line of values) {
+    for (const item of splitList(line)) {
+      if (item.length === 0) continue;
+      if (!isToken(item)) return null;
+      out.push(item);
+    }
+  }
+  return out;
+}
+
+/** Privacy = priv-value *(";" priv-value) (RFC 3323). */
+export function parsePrivacy(value: string): string[] | null {
+  const out = value.split(';').map((v) => v.trim());
+  return out.every(isToken) ? out : null;
+}
+
+/** A challenge or credentials: `scheme auth-param *(COMMA auth-param)` (RFC 3261 §25.1, RFC 7616). */
+export interface AuthValue {
+  readonly scheme: string;
+  /** Parameter names lower-cased, values unquoted. */
+  readonly params: Map<string, string>;
+}
+
+export function parseAuth(value: string): AuthValue | null {
+  const s = value.trim();
+  let i = 0;
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  if (i === 0) return null;
+  const scheme = s.slice(0, i);
+  const params = new Map<string, string>();
+  i = skipWs(s, i);
+  while (i < s.length) {
+    let j = i;
+    while (j < s.length && isTokenChar(s.charCodeAt(j))) j++;
+    if (j === i) return null;
+    const name = s.slice(i, j).toLowerCase();
+    i = skipWs(s, j);
+    if (s.charCodeAt(i) !== 61) return null;
+    i = skipWs(s, i + 1);
+    if (s.charCodeAt(i) === 34) {
+      const q = readQuoted(s, i);
+      if (!q) return null;
+      params.set(name, q.text);
+      i = q.end;
+    } else {
+      j = i;
+      while (j < s.length && s.charCodeAt(j) !== 44 && !isWs(s.charCodeAt(j))) j++;
+      if (j === i) return null;
+      params.set(name, s.slice(i, j));
+      i = j;
+    }
+    i = skipWs(s, i);
+    if (i < s.length) {
+      if (s.charCodeAt(i) !== 44) return null;
+      i = skipWs(s, i + 1);
+    }
+  }
+  return { scheme, params };
+}
+
+const QUOTED_AUTH = new Set([
+  'realm',
+  'nonce',
+  'opaque',
+  'domain',
+  'username',
+  'uri',
+  'response',
+  'cnonce',
+  'nextnonce',
+  'rspauth',
+]);
+
+/** Serializes a challenge or credentials, quoting the parameters RFC 7616 quotes. */
+export function formatAuth(value: AuthValue): string {
+  const parts: string[] = [];
+  for (const [k, v] of value.params) {
+    parts.push(
+      QUOTED_AUTH.has(k) || (k === 'qop' && v.includes(','))
+        ? `${k}="${v.replace(/["\\]/g, '\\$&')}"`
+        : `${k}=${v}`,
+    );
+  }
+  return `${value.scheme} ${parts.join(', ')}`;
+}

@@ -1,0 +1,348 @@
+// SIP requests and responses (RFC 3261 §7): an ordered list of header fields kept as text,
+// typed views parsed on first use and cached, and the body kept as bytes.
+import { SipParseError } from './errors.ts';
+import { splitList } from './grammar.ts';
+import { headerName } from './header-names.ts';
+import {
+  type AuthValue,
+  type CSeq,
+  type MediaType,
+  parseAuth,
+  parseCSeq,
+  parseMediaType,
+  parsePrivacy,
+  parseTokenList,
+  parseTokenParams,
+  parseUint,
+  parseVia,
+  type TokenParams,
+  type Via,
+} from './headers.ts';
+import { type NameAddr, parseNameAddr } from './name-addr.ts';
+import type { Uri } from './uri.ts';
+
+const EMPTY = Buffer.alloc(0);
+
+export abstract class SipMessage {
+  /** Header names as written on the wire. */
+  readonly names: string[] = [];
+  /** Lower-case long-form keys, parallel to names. */
+  readonly keys: string[] = [];
+  /** Header values, parallel to names (one entry per header line). */
+  readonly values: string[] = [];
+  body: Buffer = EMPTY;
+  readonly #cache = new Map<string, unknown>();
+
+  abstract startLine(): string;
+
+  get(name: string): string | undefined {
+    const i = this.keys.indexOf(headerName(name).key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  /** All lines of a header field, in order. */
+  getAll(name: string): string[] {
+    const key = headerName(name).key;
+    const out: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) out.push(this.values[i]!);
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.keys.includes(headerName(name).key);
+  }
+
+  /** Replaces every line of the field with one value (or removes it for undefined). */
+  set(name: string, value: string | { toString(): string } | undefined): this {
+    const h = headerName(name);
+    const i = this.keys.indexOf(h.key);
+    this.remove(name);
+    if (value !== undefined) {
+      const at = i < 0 ? this.keys.length : i;
+      this.names.splice(at, 0, h.display);
+      this.keys.splice(at, 0, h.key);
+      this.values.splice(at, 0, String(value));
+    }
+    return this;
+  }
+
+  append(name: string, value: string | { toString(): string }): this {
+    const h = headerName(name);
+    this.names.push(h.display);
+    this.keys.push(h.key);
+    this.values.push(String(value));
+    this.#cache.delete(h.key);
+    return this;
+  }
+
+  /** Inserts a value above all others of its field (a new top Via or Record-Route). */
+  prepend(name: string, value: string | { toString(): string }): this {
+    const h = headerName(name);
+    const i = this.keys.indexOf(h.key);
+    const at = i < 0 ? this.keys.length : i;
+    this.names.splice(at, 0, h.display);
+    this.keys.splice(at, 0, h.key);
+    this.values.splice(at, 0, String(value));
+    this.#cache.delete(h.key);
+    return this;
+  }
+
+  remove(name: string): this {
+    const key = headerName(name).key;
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      if (this.keys[i] === key) {
+        this.names.splice(i, 1);
+        this.keys.splice(i, 1);
+        this.values.splice(i, 1);
+      }
+    }
+    this.#cache.delete(key);
+    return this;
+  }
+
+  /** Removes the first value of a list header (the top Via on a response, a Route entry). */
+  shift(name: string): string | undefined {
+    const key = headerName(name).key;
+    const i = this.keys.indexOf(key);
+    if (i < 0) return undefined;
+    const items = splitList(this.values[i]!);
+    const first = items.shift();
+    if (items.length === 0) {
+      this.names.splice(i, 1);
+      this.keys.splice(i, 1);
+      this.values.splice(i, 1);
+    } else this.values[i] = items.join(', ');
+    this.#cache.delete(key);
+    return first;
+  }
+
+  /** A typed view of a header field, parsed once; a grammar error becomes a SipParseError (400). */
+  protected typed<T>(key: string, parse: (lines: string[]) => T | null): T {
+    if (this.#cache.has(key)) return this.#cache.get(key) as T;
+    const lines: string[] = [];
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) lines.push(this.values[i]!);
+    const value = parse(lines);
+    if (value === null) throw new SipParseError(400, `invalid ${headerName(key).display} header`);
+    this.#cache.set(key, value);
+    return value;
+  }
+
+  /** Clears cached typed views; call after changing names/values directly. */
+  touched(): void {
+    this.#cache.clear();
+  }
+
+  get via(): Via[] {
+    return this.typed('via', listOf(parseVia));
+  }
+  get topVia(): Via {
+    const v = this.via[0];
+    if (!v) throw new SipParseError(400, 'missing Via header');
+    return v;
+  }
+  get from(): NameAddr {
+    return this.typed('from', single(parseNameAddr, true));
+  }
+  get to(): NameAddr {
+    return this.typed('to', single(parseNameAddr, true));
+  }
+  get callId(): string {
+    return this.typed(
+      'call-id',
+      single((v) => (v.length > 0 && !/\s/.test(v) ? v : null), true),
+    );
+  }
+  get cseq(): CSeq {
+    return this.typed('cseq', single(parseCSeq, true));
+  }
+  get maxForwards(): number | undefined {
+    return this.typed(
+      'max-forwards',
+      single((v) => parseUint(v, 255), false),
+    );
+  }
+  /** Expires in seconds; values beyond 2**32-1 are clamped (RFC 3261 §20.19). */
+  get expires(): number | undefined {
+    return this.typed(
+      'expires',
+      single((v) => (/^\s*\d+\s*$/.test(v) ? Math.min(Number(v), 0xffffffff) : null), false),
+    );
+  }
+  get contentLength(): number | undefined {
+    return this.typed(
+      'content-length',
+      single((v) => parseUint(v, 0x7fffffff), false),
+    );
+  }
+  get contentType(): MediaType | undefined {
+    return this.typed('content-type', single(parseMediaType, false));
+  }
+  /** Contact values; `'*'` for the wildcard of a REGISTER that removes all bindings. */
+  get contact(): NameAddr[] | '*' {
+    return this.typed('contact', (lines) =>
+      lines.length === 1 && lines[0]!.trim() === '*' ? '*' : listOf(parseNameAddr)(lines),
+    );
+  }
+  get route(): NameAddr[] {
+    return this.typed('route', listOf(parseNameAddr));
+  }
+  get recordRoute(): NameAddr[] {
+    return this.typed('record-route', listOf(parseNameAddr));
+  }
+  get path(): NameAddr[] {
+    return this.typed('path', listOf(parseNameAddr));
+  }
+  get pAssertedIdentity(): NameAddr[] {
+    return this.typed('p-asserted-identity', listOf(parseNameAddr));
+  }
+  get referTo(): NameAddr | undefined {
+    return this.typed('refer-to', single(parseNameAddr, false));
+  }
+  get referredBy(): NameAddr | undefined {
+    return this.typed('referred-by', single(parseNameAddr, false));
+  }
+  get require(): string[] {
+    return this.typed('require', parseTokenList);
+  }
+  get proxyRequire(): string[] {
+    return this.typed('proxy-require', parseTokenList);
+  }
+  get supported(): string[] {
+    return this.typed('supported', parseTokenList);
+  }
+  get unsupported(): string[] {
+    return this.typed('unsupported', parseTokenList);
+  }
+  get allow(): string[] {
+    return this.typed('allow', parseTokenList);
+  }
+  get accept(): MediaType[] {
+    return this.typed('accept', listOf(parseMediaType));
+  }
+  get event(): TokenParams | undefined {
+    return this.typed(
+      'event',
+      single((v) => parseTokenParams(v), false),
+    );
+  }
+  get subscriptionState(): TokenParams | undefined {
+    return this.typed(
+      'subscription-state',
+      single((v) => parseTokenParams(v), false),
+    );
+  }
+  get sessionExpires(): TokenParams | undefined {
+    return this.typed(
+      'session-expires',
+      single((v) => parseTokenParams(v), false),
+    );
+  }
+  get minSE(): TokenParams | undefined {
+    return this.typed(
+      'min-se',
+      single((v) => parseTokenParams(v), false),
+    );
+  }
+  /** Replaces = callid *(SEMI replaces-param) (RFC 3891). */
+  get replaces(): TokenParams | undefined {
+    return this.typed(
+      'replaces',
+      single((v) => parseTokenParams(v, false), false),
+    );
+  }
+  get privacy(): string[] {
+    return this.typed('privacy', (lines) => (lines.length === 0 ? [] : parsePrivacy(lines.join(';'))));
+  }
+  get authorization(): AuthValue[] {
+    return this.typed('authorization', (lines) => all(lines.map(parseAuth)));
+  }
+  get proxyAuthorization(): AuthValue[] {
+    return this.typed('proxy-authorization', (lines) => all(lines.map(parseAuth)));
+  }
+  get wwwAuthenticate(): AuthValue[] {
+    return this.typed('www-authenticate', (lines) => all(lines.map(parseAuth)));
+  }
+  get proxyAuthenticate(): AuthValue[] {
+    return this.typed('proxy-authenticate', (lines) => all(lines.map(parseAuth)));
+  }
+
+  /** The message as text (the body decoded as UTF-8), with a Content-Length that matches the body. */
+  toString(): string {
+    return this.head() + this.body.toString('utf8');
+  }
+
+  /** The wire form: start line, header fields, CRLF, body; Content-Length is always written last and true. */
+  toBuffer(): Buffer {
+    const head = this.head();
+    if (this.body.length === 0) return Buffer.from(head, 'utf8');
+    const h = Buffer.from(head, 'utf8');
+    return Buffer.concat([h, this.body], h.length + this.body.length);
+  }
+
+  private head(): string {
+    let s = `${this.startLine()}\r\n`;
+    const { names, values, keys } = this;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== 'content-length') s += `${names[i]}: ${values[i]}\r\n`;
+    }
+    return `${s}Content-Length: ${this.body.length}\r\n\r\n`;
+  }
+}
+
+export class SipRequest extends SipMessage {
+  constructor(
+    public method: string,
+    public uri: Uri,
+  ) {
+    super();
+  }
+  startLine(): string {
+    return `${this.method} ${this.uri.toString()} SIP/2.0`;
+  }
+}
+
+export class SipResponse extends SipMessage {
+  constructor(
+    public status: number,
+    public reason: string,
+  ) {
+    super();
+  }
+  startLine(): string {
+    return `SIP/2.0 ${this.status} ${this.reason}`;
+  }
+}
+
+function single<T>(parse: (v: string) => T | null, required: true): (lines: string[]) => T | null;
+function single<T>(
+  parse: (v: string) => T | null,
+  required: false,
+): (lines: string[]) => T | undefined | null;
+function single<T>(parse: (v: string) => T | null, required: boolean) {
+  return (lines: string[]): T | undefined | null => {
+    if (lines.length === 0) return required ? null : undefined;
+    if (lines.length > 1) return null;
+    return parse(lines[0]!.trim());
+  };
+}
+
+function listOf<T>(parse: (v: string) => T | null): (lines: string[]) => T[] | null {
+  return (lines) => {
+    const out: T[] = [];
+    for (const line of lines) {
+      for (const item of splitList(line)) {
+        const v = parse(item);
+        if (v === null) return null;
+        out.push(v);
+      }
+    }
+    return out;
+  };
+}
+
+function all<T>(items: (T | null)[]): T[] | null {
+  return items.every((x) => x !== null) ? (items as T[]) : null;
+}
+
+export const isRequest = (m: SipMessage): m is SipRequest => m instanceof SipRequest;
+export const isResponse = (m: SipMessage): m is SipResponse => m instanceof SipResponse;

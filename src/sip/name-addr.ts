@@ -1,0 +1,111 @@
+// name-addr / addr-spec values (From, To, Contact, Route, Record-Route, Path, Refer-To,
+// Referred-By, P-Asserted-Identity): RFC 3261 §20.10 and §25.1.
+import { formatParams, isWs, type Params, parseParams, quote, readQuoted, skipWs } from './grammar.ts';
+import { parseUri, type Uri } from './uri.ts';
+
+export class NameAddr {
+  readonly #text: string | undefined;
+  constructor(
+    readonly uri: Uri,
+    /** Display name, unquoted; null when absent. */
+    readonly displayName: string | null = null,
+    /** Header parameters (tag, expires, q, lr ...). */
+    readonly params: ReadonlyMap<string, string | null> = new Map(),
+    text?: string,
+  ) {
+    this.#text = text;
+  }
+
+  get tag(): string | undefined {
+    return this.params.get('tag') ?? undefined;
+  }
+
+  param(name: string): string | null | undefined {
+    return this.params.get(name);
+  }
+
+  /** A copy with header parameters changed (a value of undefined removes the parameter). */
+  withParams(changes: Record<string, string | null | undefined>): NameAddr {
+    const params = new Map(this.params);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) params.delete(k.toLowerCase());
+      else params.set(k.toLowerCase(), v);
+    }
+    return new NameAddr(this.uri, this.displayName, params);
+  }
+
+  withUri(uri: Uri): NameAddr {
+    return new NameAddr(uri, this.displayName, this.params);
+  }
+
+  toString(): string {
+    if (this.#text !== undefined) return this.#text;
+    const dn = this.displayName === null ? '' : `${quote(this.displayName)} `;
+    return `${dn}<${this.uri.toString()}>${formatParams(this.params)}`;
+  }
+}
+
+/**
+ * Parses `( name-addr / addr-spec ) *( SEMI param )`. In the addr-spec form the first ';'
+ * ends the URI, so parameters bind to the header field (RFC 3261 §20.10). Returns null on
+ * any grammar error: unbalanced quotes, spaces inside <...>, non-token display names.
+ */
+export function parseNameAddr(text: string): NameAddr | null {
+  const s = text;
+  const n = s.length;
+  let i = skipWs(s, 0);
+  let displayName: string | null = null;
+  let uriText: string;
+  if (s.charCodeAt(i) === 34) {
+    const q = readQuoted(s, i);
+    if (!q) return null;
+    displayName = q.text;
+    i = skipWs(s, q.end);
+    if (s.charCodeAt(i) !== 60) return null;
+  } else {
+    const lt = s.indexOf('<', i);
+    if (lt >= 0) {
+      // display-name = *(token LWS): only token characters and whitespace
+      const dn = s.slice(i, lt).trim();
+      if (!isTokenWords(dn)) return null;
+      displayName = dn.length > 0 ? dn : null;
+      i = lt;
+    }
+  }
+  let end: number;
+  if (s.charCodeAt(i) === 60) {
+    const gt = s.indexOf('>', i);
+    if (gt < 0) return null;
+    uriText = s.slice(i + 1, gt);
+    end = gt + 1;
+  } else {
+    end = i;
+    while (end < n) {
+      const c = s.charCodeAt(end);
+      if (c === 59 || isWs(c)) break;
+      end++;
+    }
+    uriText = s.slice(i, end);
+  }
+  for (let k = 0; k < uriText.length; k++) {
+    const c = uriText.charCodeAt(k);
+    if (c <= 32 || c === 127) return null;
+  }
+  const uri = parseUri(uriText);
+  if (!uri) return null;
+  const params = parseParams(s, end);
+  if (!params) return null;
+  return new NameAddr(uri, displayName, params, text.trim());
+}
+
+function isTokenWords(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isWs(c)) continue;
+    if (c >= 128) continue; // tolerate UTF-8 in unquoted display names
+    if (!/[A-Za-z0-9\-.!%*_+`'~]/.test(s[i]!)) return false;
+  }
+  return true;
+}
+
+export type { Params };

@@ -1,0 +1,162 @@
+// Parses SIP messages from bytes (RFC 3261 §7, §25): start line, folded header fields,
+// compact names, and the body framed by Content-Length. Every input is bounded. A request
+// that breaks the grammar raises a SipParseError with the status to answer (400, 505, 513);
+// a broken response raises one with status null: it is dropped.
+import { SipParseError } from './errors.ts';
+import { isToken, isWs } from './grammar.ts';
+import { headerName, SINGLE_VALUED } from './header-names.ts';
+import { type SipMessage, SipRequest, SipResponse } from './message.ts';
+import { parseUri, SipUri } from './uri.ts';
+
+export interface ParseLimits {
+  /** Largest message accepted, in bytes (default 64 KiB). */
+  maxMessageSize: number;
+  /** Most header lines accepted (default 256). */
+  maxHeaders: number;
+  /** Longest header line after unfolding (default 8 KiB). */
+  maxLineLength: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = { maxMessageSize: 65536, maxHeaders: 256, maxLineLength: 8192 };
+
+/** A parse failure that still knows which headers it read, so a server can answer it. */
+export class MessageParseError extends SipParseError {
+  constructor(
+    status: number | null,
+    message: string,
+    /** What could be read of the message (start line and headers), for the error response. */
+    readonly partial?: SipMessage,
+  ) {
+    super(status, message);
+  }
+}
+
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+/**
+ * Parses one message. With `framed` (stream transports) the body is exactly Content-Length
+ * bytes already cut by the framer; otherwise (datagrams) a missing Content-Length means
+ * "to the end of the datagram", a shorter body is an error and extra bytes are ignored
+ * (RFC 3261 §18.3, RFC 4475 §3.1.1.8, §3.1.2.2).
+ */
+export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS): SipMessage {
+  if (data.length > limits.maxMessageSize) throw new MessageParseError(null, 'message too large');
+  const end = data.indexOf(CRLF2);
+  if (end < 0) throw new MessageParseError(null, 'no end of header fields');
+  const head = data.toString('utf8', 0, end + 2);
+  let eol = head.indexOf('\r\n');
+  const line = head.slice(0, eol);
+  const message = parseStartLine(line);
+  const isReq = message instanceof SipRequest;
+  const fail = (status: number, why: string): never => {
+    throw new MessageParseError(isReq ? status : null, why, message);
+  };
+  let pos = eol + 2;
+  const { names, keys, values } = message;
+  while (pos < head.length) {
+    eol = head.indexOf('\r\n', pos);
+    let text = head.slice(pos, eol);
+    pos = eol + 2;
+    // Header folding: a line starting with SP or HTAB continues the previous one (§7.3.1).
+    while (pos < head.length && isWs(head.charCodeAt(pos))) {
+      eol = head.indexOf('\r\n', pos);
+      text += ` ${head.slice(pos, eol).trim()}`;
+      pos = eol + 2;
+    }
+    if (text.length > limits.maxLineLength) fail(400, 'header line too long');
+    if (keys.length >= limits.maxHeaders) fail(400, 'too many header fields');
+    const colon = text.indexOf(':');
+    if (colon <= 0) fail(400, 'header line without a colon');
+    let nameEnd = colon;
+    while (nameEnd > 0 && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const raw = text.slice(0, nameEnd);
+    if (!isToken(raw)) fail(400, 'invalid header name');
+    const h = headerName(raw);
+    names.push(h.display);
+    keys.push(h.key);
+    values.push(text.slice(colon + 1).trim());
+  }
+  try {
+    validate(message);
+  } catch (e) {
+    if (e instanceof MessageParseError) throw e;
+    fail(e instanceof SipParseError && e.status !== null ? e.status : 400, (e as Error).message);
+  }
+  const bodyStart = end + 4;
+  const available = data.length - bodyStart;
+  const cl = message.contentLength;
+  if (cl === undefined) {
+    message.body = data.subarray(bodyStart);
+  } else if (cl > available) {
+    fail(400, 'Content-Length larger than the body');
+  } else {
+    message.body = data.subarray(bodyStart, bodyStart + cl);
+  }
+  return message;
+}
+
+function parseStartLine(line: string): SipMessage {
+  if (line.startsWith('SIP/')) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+    const sp = line.indexOf(' ');
+    if (line.slice(0, sp) !== 'SIP/2.0') throw new MessageParseError(null, 'unsupported SIP version');
+    const code = line.slice(sp + 1, sp + 4);
+    const after = line.charCodeAt(sp + 4);
+    if (!/^[1-6]\d\d$/.test(code) || !(Number.isNaN(after) || after === 32))
+      throw new MessageParseError(null, 'invalid status code');
+    return new SipResponse(Number(code), line.slice(sp + 5));
+  }
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP between elements.
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  const method = line.slice(0, sp1);
+  if (sp1 <= 0 || !isToken(method)) {
+    // Not even a request line: we cannot tell what the sender meant, so we drop it.
+    throw new MessageParseError(/SIP\/\d/i.test(line) && sp1 > 0 ? 400 : null, 'invalid start line');
+  }
+  const partial = new SipRequest(method, new SipUri({ scheme: 'sip', host: 'invalid' }));
+  if (sp2 < 0) throw new MessageParseError(400, 'invalid Request-Line', partial);
+  const version = line.slice(sp2 + 1);
+  if (version !== 'SIP/2.0' && version.toUpperCase() !== 'SIP/2.0') {
+    // A well-formed but different version gets 505 (RFC 3261 §21.5.25, RFC 4475 §3.1.2.16).
+    if (/^SIP\/\d+\.\d+$/i.test(version))
+      throw new MessageParseError(505, 'SIP version not supported', partial);
+    throw new MessageParseError(400, 'invalid Request-Line', partial);
+  }
+  const uriText = line.slice(sp1 + 1, sp2);
+  const uri = parseUri(uriText);
+  if (!uri) throw new MessageParseError(400, 'invalid Request-URI', partial);
+  // A SIP Request-URI never carries headers (RFC 3261 §19.1.1 table; RFC 4475 §3.1.2.11).
+  if (uri instanceof SipUri && uri.headers.size > 0)
+    throw new MessageParseError(400, 'Request-URI with header components', partial);
+  partial.uri = uri;
+  return partial;
+}
+
+/** Header fields every message carries, and the ones the stack reads before anything else. */
+function validate(m: SipMessage): void {
+  const { keys } = m;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (SINGLE_VALUED.has(k) && keys.indexOf(k, i + 1) > 0)
+      throw new SipParseError(400, `more than one ${k}`);
+  }
+  for (const k of ['via', 'from', 'to', 'call-id', 'cseq']) {
+    if (!keys.includes(k)) throw new SipParseError(400, `missing ${headerName(k).display} header`);
+  }
+  m.topVia;
+  m.from;
+  m.to;
+  m.callId;
+  const cseq = m.cseq;
+  m.contentLength;
+  if (m instanceof SipRequest) {
+    if (cseq.method !== m.method) throw new SipParseError(400, 'CSeq method does not match the request');
+    m.maxForwards;
+    m.contact;
+    m.route;
+    m.recordRoute;
+    m.contentType;
+    m.require;
+  }
+}
