@@ -1,0 +1,29 @@
+import { apiKeyRoutes } from './api-keys.ts';
+import { auditRoutes } from './audit-events.ts';
+import { authRoutes } from './auth.ts';
+import { contactRoutes } from './contacts.ts';
+import { invitationRoutes } from './invitations.ts';
+import { meRoutes } from './me.ts';
+import { numberRoutes } from './numbers.ts';
+import { operatorRoutes } from './operator.ts';
+import { peopleRoutes } from './people.ts';
+import { portInRoutes } from './port-in.ts';
+import { signupRoutes } from './signup.ts';
+import { tenantRoutes } from './tenant.ts';
+import { workspaceRoutes } from './workspace.ts';
+
+export const routePlugins = [
+  signupRoutes,
+  authRoutes,
+  meRoutes,
+  tenantRoutes,
+  peopleRoutes,
+  invitationRoutes,
+  numberRoutes,
+  portInRoutes,
+  contactRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+  workspaceRoutes,
+  operatorRoutes,
+];

@@ -1,0 +1,70 @@
+// Wires the running process: config, logger, store, mail, files and the HTTP server.
+import { join } from 'node:path';
+import { count, eq } from 'drizzle-orm';
+import pino, { type Logger } from 'pino';
+import { issueToken } from '../api/auth/accounts.ts';
+import { type App, buildServer } from '../api/server.ts';
+import type { Config } from '../config/index.ts';
+import { LocalFileStorage } from '../services/files.ts';
+import { OutboxMailer, SmtpMailer } from '../services/mail.ts';
+import { openStore, type Store, storeLocationFromConfig } from '../store/database.ts';
+import { oneTimeTokens, users } from '../store/schema.ts';
+
+export function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password'],
+  });
+}
+
+export async function openMigratedStore(config: Config, logger: Logger): Promise<Store> {
+  const location = storeLocationFromConfig(config);
+  const store = await openStore(location);
+  await store.migrate();
+  logger.info(
+    { database: location.kind, ...(location.kind === 'pglite' ? { dir: location.dir } : {}) },
+    'database ready',
+  );
+  return store;
+}
+
+export interface Running {
+  app: App;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger, store: Store): Promise<Running> {
+  const outbox = config.smtpUrl ? null : new OutboxMailer(join(config.dataDir, 'outbox'), config.mailFrom);
+  const mailer = outbox ?? new SmtpMailer(config.smtpUrl as string, config.mailFrom);
+  const app = await buildServer(
+    { config, store, mailer, outbox, files: new LocalFileStorage(join(config.dataDir, 'files')) },
+    logger,
+  );
+  await app.listen({ host: config.httpHost, port: config.httpPort });
+  return {
+    app,
+    store,
+    // Fastify's close stops accepting, lets in-flight requests finish, then the database closes.
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** On a database without a platform operator, a one-time setup link is printed. */
+export async function announceSetup(config: Config, logger: Logger, store: Store): Promise<void> {
+  const [row] = await store.db.select({ n: count() }).from(users).where(eq(users.role, 'operator'));
+  if ((row?.n ?? 0) > 0) return;
+  await store.db.delete(oneTimeTokens).where(eq(oneTimeTokens.kind, 'operator_setup'));
+  const token = await issueToken(store.db, 'operator_setup', null, 24 * 3600_000);
+  const link = `${config.publicUrl}/setup?token=${token}`;
+  logger.info({ setupLink: link }, 'no platform operator yet');
+  process.stdout.write(
+    `\n  Switchboard has no platform operator yet. Create it within 24 hours:\n` +
+      `    open ${link}\n` +
+      `    or POST /api/setup {"token":"${token}","email":...,"password":...}\n` +
+      `    or run: npm run switchboard -- admin create --email you@example.com\n\n`,
+  );
+}

@@ -1,0 +1,72 @@
+// Outgoing mail: real SMTP when SMTP_URL is set, else a local outbox folder whose messages
+// operators list through the API (so a fresh install can still verify emails).
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface StoredMail extends MailMessage {
+  id: string;
+  from: string;
+  createdAt: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+export class OutboxMailer implements Mailer {
+  private seq = 0;
+  constructor(
+    readonly dir: string,
+    private readonly from: string,
+  ) {}
+
+  async send(message: MailMessage): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const createdAt = new Date().toISOString();
+    // Names sort in send order: time, then a per-process counter.
+    const id = `${createdAt.replace(/[-:.]/g, '')}-${process.pid}-${String(this.seq++).padStart(6, '0')}`;
+    const mail: StoredMail = { id, from: this.from, createdAt, ...message };
+    await writeFile(join(this.dir, `${id}.json`), JSON.stringify(mail, null, 2), { flag: 'wx' });
+  }
+
+  /** Newest first. `before` is the id of the last message of the previous page. */
+  async list(limit: number, before?: string, to?: string): Promise<StoredMail[]> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    names.sort().reverse();
+    const out: StoredMail[] = [];
+    for (const name of names) {
+      const id = name.slice(0, -5);
+      if (before && id >= before) continue;
+      const mail = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as StoredMail;
+      if (to && mail.to.toLowerCase() !== to.toLowerCase()) continue;
+      out.push(mail);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+  constructor(
+    url: string,
+    private readonly from: string,
+  ) {
+    this.transport = nodemailer.createTransport(url);
+  }
+  async send(message: MailMessage): Promise<void> {
+    await this.transport.sendMail({ from: this.from, ...message });
+  }
+}
