@@ -1,0 +1,31 @@
+// Non-INVITE server transaction, RFC 3261 §17.2.2 (Figure 8).
+import type { SipRequest, SipResponse } from '../message.ts';
+import { ServerTransaction, type TimerSettings, type TransactionChannel } from './transaction.ts';
+
+export class NonInviteServerTransaction extends ServerTransaction {
+  constructor(id: string, request: SipRequest, channel: TransactionChannel, timers: TimerSettings) {
+    super(id, request, channel, timers, 'trying');
+  }
+
+  receiveRequest(_request: SipRequest): void {
+    // §17.2.2: retransmissions are discarded in Trying; in Proceeding and Completed the last
+    // response is sent again.
+    if (this.state === 'proceeding' || this.state === 'completed') this.resendLast();
+  }
+
+  respond(response: SipResponse): void {
+    const s = this.state;
+    if (s === 'completed' || s === 'terminated') return; // §17.2.2: later TU responses are discarded
+    if (response.status < 200) {
+      // §17.2.2: a provisional response from the TU moves Trying to Proceeding.
+      this.transition('proceeding');
+      this.sendResponse(response);
+      return;
+    }
+    // §17.2.2: a final response moves to Completed; Timer J = 64*T1 (unreliable) or 0 (reliable).
+    this.transition('completed');
+    this.sendResponse(response);
+    if (this.channel.reliable) this.transition('terminated');
+    else this.startTimer('J', 64 * this.timers.T1, () => this.transition('terminated'));
+  }
+}

@@ -1,0 +1,74 @@
+// UDP transport (RFC 3261 §18): one socket, one datagram per message.
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { TransportError } from '../errors.ts';
+import { type Flow, plainAddress, type Target, type Transport, type TransportListener } from './types.ts';
+
+export interface UdpTransportOptions {
+  host?: string;
+  port?: number;
+}
+
+export class UdpTransport implements Transport {
+  readonly protocol = 'udp' as const;
+  readonly reliable = false;
+  readonly connectionCount = 0;
+  #socket: Socket | undefined;
+  localAddress = '';
+  localPort = 0;
+
+  constructor(private readonly options: UdpTransportOptions = {}) {}
+
+  async listen(listener: TransportListener): Promise<void> {
+    const host = this.options.host ?? '0.0.0.0';
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    this.#socket = socket;
+    socket.on('message', (data, rinfo) => {
+      const flow: Flow = {
+        protocol: 'udp',
+        address: plainAddress(rinfo.address),
+        port: rinfo.port,
+        localAddress: this.localAddress,
+        localPort: this.localPort,
+      };
+      listener.onMessage(data, flow);
+    });
+    // A send to an unreachable port surfaces here on some platforms; the transaction's
+    // timers cover the loss, so it must never take the process down.
+    socket.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.options.port ?? 5060, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const a = socket.address();
+    this.localAddress = plainAddress(a.address);
+    this.localPort = a.port;
+  }
+
+  send(data: Buffer, to: Target | Flow): Promise<Flow> {
+    const socket = this.#socket;
+    if (!socket) return Promise.reject(new TransportError('UDP transport is not listening'));
+    const flow: Flow = {
+      protocol: 'udp',
+      address: to.address,
+      port: to.port,
+      localAddress: this.localAddress,
+      localPort: this.localPort,
+    };
+    return new Promise((resolve, reject) => {
+      socket.send(data, to.port, to.address, (err) =>
+        err ? reject(new TransportError(err.message)) : resolve(flow),
+      );
+    });
+  }
+
+  close(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => socket.close(() => resolve()));
+  }
+}
