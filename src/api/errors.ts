@@ -48,11 +48,9 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) {
-      return reply
-        .status(err.status)
-        .send({
-          error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
-        });
+      return reply.status(err.status).send({
+        error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) },
+      });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const first = err.validation[0];
