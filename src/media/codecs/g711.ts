@@ -68,14 +68,22 @@ for (let i = 0; i < 256; i++) {
 }
 
 /** Decodes G.711 bytes into `out` (or a new array) as 16-bit linear PCM. */
-export function g711Decode(law: G711Law, data: Uint8Array, out = new Int16Array(data.length)): Int16Array {
+export function g711Decode(
+  law: G711Law,
+  data: Uint8Array,
+  out: Int16Array = new Int16Array(data.length),
+): Int16Array {
   const table = law === 'PCMU' ? ULAW_TO_PCM : ALAW_TO_PCM;
   for (let i = 0; i < data.length; i++) out[i] = table[data[i] as number] as number;
   return out;
 }
 
 /** Encodes 16-bit linear PCM (values are clamped) into G.711 bytes. */
-export function g711Encode(law: G711Law, pcm: Int16Array, out = new Uint8Array(pcm.length)): Uint8Array {
+export function g711Encode(
+  law: G711Law,
+  pcm: Int16Array,
+  out: Uint8Array = new Uint8Array(pcm.length),
+): Uint8Array {
   const table = law === 'PCMU' ? PCM_TO_ULAW : PCM_TO_ALAW;
   for (let i = 0; i < pcm.length; i++) out[i] = table[(pcm[i] as number) + 32768] as number;
   return out;
@@ -86,8 +94,8 @@ export function g711Transcode(
   from: G711Law,
   to: G711Law,
   data: Uint8Array,
-  out = new Uint8Array(data.length),
-) {
+  out: Uint8Array = new Uint8Array(data.length),
+): Uint8Array {
   if (from === to) {
     out.set(data);
     return out;

@@ -1,0 +1,49 @@
+// A drift-corrected 20 ms clock: each tick is scheduled against the start time plus n periods,
+// not against the previous tick, so timer lateness never accumulates into drift.
+export const FRAME_MS = 20;
+export const FRAME_SAMPLES = 160;
+
+export class MediaClock {
+  private timer: NodeJS.Timeout | undefined;
+  private start = 0;
+  private ticks = 0;
+
+  constructor(
+    private readonly onTick: (now: number) => void,
+    private readonly periodMs = FRAME_MS,
+  ) {}
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  begin(): void {
+    if (this.timer) return;
+    this.start = performance.now();
+    this.ticks = 0;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const due = this.start + (this.ticks + 1) * this.periodMs;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, due - performance.now()));
+  }
+
+  private fire(): void {
+    const now = performance.now();
+    // After a long stall (GC, an overloaded host) skip the missed ticks instead of bursting them.
+    const behind = Math.floor((now - this.start) / this.periodMs) - this.ticks;
+    if (behind > 5) this.ticks += behind - 1;
+    this.ticks++;
+    try {
+      this.onTick(now);
+    } finally {
+      if (this.timer) this.schedule();
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,449 @@
+// One RTP endpoint inside a media worker (RFC 3550): its UDP sockets, symmetric RTP with
+// latching (RFC 4961), receive statistics and RTCP reports, forwarding for bridges,
+// paced local sending for players and mixers, RFC 4733 sending and dead-media detection.
+
+import { randomInt } from 'node:crypto';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { concatPcm } from '../audio/pcm.ts';
+import { g711Decode, g711Encode, g711Transcode } from '../codecs/g711.ts';
+import { InbandDtmfDetector } from '../dtmf/goertzel.ts';
+import { type DtmfDigit, TelephoneEventDecoder, type TelephoneEventStep } from '../dtmf/telephone-event.ts';
+import { MediaError } from '../errors.ts';
+import { isRtcp, MAX_RTP_PACKET, parseRtp, type RtpPacket, writeRtpHeader } from '../rtp/packet.ts';
+import { ReceiverStats } from '../rtp/receiver-stats.ts';
+import { parseRtcp, type RtcpPacket, serializeRtcp, toNtp } from '../rtp/rtcp.ts';
+import type { AudioCodec, NegotiatedAudio } from '../sdp/offer-answer.ts';
+import { JitterBuffer } from './jitter-buffer.ts';
+import { FRAME_SAMPLES } from './media-clock.ts';
+import type { EndpointId, EndpointOptions, EndpointStats, MediaEvent } from './protocol.ts';
+
+const LOCAL_SOURCE = -1;
+const RTCP_INTERVAL_MS = 5000; // RFC 3550 §6.2 minimum interval
+
+export interface SessionHost {
+  emit(event: MediaEvent): void;
+  /** Called for every digit the endpoint receives, so players can stop on barge-in. */
+  onDigit(session: RtpSession, digit: DtmfDigit): void;
+}
+
+export class RtpSession {
+  media: NegotiatedAudio | undefined;
+  /** The bridge partner that receives what this endpoint receives. */
+  peer: RtpSession | undefined;
+  /** Set while a player or mixer owns this endpoint's output: bridged packets are not forwarded to it. */
+  localOutput = 0;
+  readonly rxFrame = new Int16Array(FRAME_SAMPLES);
+  rxFrameHasAudio = false;
+
+  private readonly rtp: Socket;
+  private readonly rtcp: Socket;
+  private remote: { address: string; port: number } | undefined;
+  private rtcpRemote: { address: string; port: number } | undefined;
+  private latched = false;
+  private readonly stats = new ReceiverStats();
+  private readonly teDecoder = new TelephoneEventDecoder();
+  private inband: InbandDtmfDetector | undefined;
+  private jitter: JitterBuffer | undefined;
+  private pcmConsumers = 0;
+  private lastRx = 0;
+  private configuredAt = 0;
+  private timeoutReported = false;
+  private rejected = 0;
+  private remoteReport: EndpointStats['remoteReport'];
+  private nextRtcp = 0;
+
+  private readonly ssrc = randomInt(1, 0xffffffff);
+  private seq = randomInt(0, 0xffff);
+  private lastTs = randomInt(0, 0xffffffff);
+  private lastTxWall = 0;
+  private txSource: number | undefined;
+  private tsOffset = 0;
+  private packetsSent = 0;
+  private octetsSent = 0;
+  private pending: Int16Array = new Int16Array(0);
+  private readonly dtmfQueue: { steps: TelephoneEventStep[]; gapTicks: number }[] = [];
+  private dtmfTs: number | undefined;
+  private dtmfWall = 0;
+
+  constructor(
+    readonly id: EndpointId,
+    readonly address: string,
+    readonly port: number,
+    private readonly options: EndpointOptions,
+    private readonly host: SessionHost,
+  ) {
+    this.rtp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    this.rtcp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    this.rtp.on('message', (buf, rinfo) => this.onRtp(buf, rinfo));
+    this.rtcp.on('message', (buf, rinfo) => this.onRtcp(buf, rinfo, false));
+    this.rtp.on('error', () => {});
+    this.rtcp.on('error', () => {});
+  }
+
+  async bind(): Promise<void> {
+    const bindOne = (s: Socket, port: number) =>
+      new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.bind(port, this.address, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+    try {
+      await bindOne(this.rtp, this.port);
+      await bindOne(this.rtcp, this.port + 1);
+    } catch (e) {
+      this.close();
+      throw new MediaError(
+        'PORTS_EXHAUSTED',
+        `cannot bind ${this.address}:${this.port}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  configure(media: NegotiatedAudio, now: number): void {
+    const changedRemote =
+      !this.media ||
+      this.media.remoteAddress !== media.remoteAddress ||
+      this.media.remotePort !== media.remotePort;
+    this.media = media;
+    // A new offer/answer may point elsewhere (re-INVITE, transfer): latch again.
+    if (changedRemote) {
+      this.latched = false;
+      this.remote = { address: media.remoteAddress, port: media.remotePort };
+      this.rtcpRemote = { address: media.remoteAddress, port: media.remoteRtcpPort };
+    }
+    this.configuredAt = now;
+    this.timeoutReported = false;
+    this.nextRtcp = now + RTCP_INTERVAL_MS * (0.5 + Math.random());
+    const mode = this.options.dtmf ?? 'auto';
+    const inband =
+      mode === 'inband' ||
+      mode === 'both' ||
+      (mode === 'auto' && media.telephoneEventPayloadType === undefined);
+    if (inband && !this.inband) {
+      this.inband = new InbandDtmfDetector();
+      this.usePcm(1);
+    } else if (!inband && this.inband) {
+      this.inband = undefined;
+      this.usePcm(-1);
+    }
+  }
+
+  /** Recorders, mixers and in-band detection need decoded audio through the jitter buffer. */
+  usePcm(delta: number): void {
+    this.pcmConsumers += delta;
+    if (this.pcmConsumers > 0) this.jitter ??= new JitterBuffer();
+    else this.jitter = undefined;
+  }
+
+  get needsPcm(): boolean {
+    return this.jitter !== undefined;
+  }
+
+  private get receives(): boolean {
+    const d = this.media?.direction;
+    return d === 'sendrecv' || d === 'recvonly';
+  }
+
+  private get sends(): boolean {
+    const d = this.media?.direction;
+    return this.remote !== undefined && (d === 'sendrecv' || d === 'sendonly');
+  }
+
+  private onRtp(buf: Buffer, rinfo: RemoteInfo): void {
+    if (buf.length > MAX_RTP_PACKET || buf.length < 12) {
+      this.rejected++;
+      return;
+    }
+    if (isRtcp(buf)) {
+      this.onRtcp(buf, rinfo, true);
+      return;
+    }
+    const media = this.media;
+    if (!media) return;
+    // RFC 4961 symmetric RTP: the first packet fixes where the peer really is (behind NAT);
+    // from then on other sources are ignored.
+    if (!this.latched) {
+      this.latched = true;
+      this.remote = { address: rinfo.address, port: rinfo.port };
+      if (media.rtcpMux) this.rtcpRemote = this.remote;
+      this.host.emit({ type: 'latched', endpointId: this.id, address: rinfo.address, port: rinfo.port });
+    } else if (rinfo.port !== this.remote?.port || rinfo.address !== this.remote.address) {
+      this.rejected++;
+      return;
+    }
+    let pkt: RtpPacket;
+    try {
+      pkt = parseRtp(buf);
+    } catch {
+      this.rejected++;
+      return;
+    }
+    const kind = media.receivePayloadTypes[pkt.payloadType];
+    if (kind === undefined) {
+      this.rejected++;
+      return;
+    }
+    const now = performance.now();
+    this.stats.update(pkt.ssrc, pkt.sequenceNumber, pkt.timestamp, now);
+    this.lastRx = now;
+    this.timeoutReported = false;
+    if (!this.receives) return;
+    if (kind === 'telephone-event') {
+      const mode = this.options.dtmf ?? 'auto';
+      let detected: ReturnType<TelephoneEventDecoder['receive']>;
+      try {
+        detected = this.teDecoder.receive(pkt.timestamp, pkt.payload);
+      } catch {
+        this.rejected++;
+        return;
+      }
+      if (detected && mode !== 'inband') this.digit(detected.digit, 'rfc4733');
+    } else if (this.jitter) {
+      this.jitter.put(pkt.ssrc, pkt.timestamp, g711Decode(kind, pkt.payload));
+    }
+    const peer = this.peer;
+    if (peer && peer.localOutput === 0) peer.forward(pkt, kind, buf, now);
+  }
+
+  private digit(digit: DtmfDigit, method: 'rfc4733' | 'inband'): void {
+    this.host.emit({ type: 'dtmf', endpointId: this.id, digit, method });
+    this.host.onDigit(this, digit);
+  }
+
+  private onRtcp(buf: Buffer, rinfo: RemoteInfo, muxed: boolean): void {
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcp(buf);
+    } catch {
+      this.rejected++;
+      return;
+    }
+    if (!muxed && this.media) this.rtcpRemote = { address: rinfo.address, port: rinfo.port };
+    const now = performance.now();
+    for (const p of packets) {
+      if (p.type === 'sr') this.stats.onSenderReport(p.sender.ntpSeconds, p.sender.ntpFraction, now);
+      if (p.type === 'sr' || p.type === 'rr') {
+        const mine = p.reports.find((r) => r.ssrc === this.ssrc);
+        if (mine) {
+          this.remoteReport = {
+            fractionLost: mine.fractionLost / 256,
+            cumulativeLost: mine.cumulativeLost,
+            jitterMs: mine.jitter / 8,
+          };
+        }
+      }
+    }
+  }
+
+  /** Bridge passthrough: relays a peer's packet with our SSRC, sequence and timestamp base. */
+  forward(pkt: RtpPacket, kind: AudioCodec | 'telephone-event', raw: Buffer, now: number): void {
+    const media = this.media;
+    if (!media || !this.sends || this.dtmfTs !== undefined) return;
+    const pt = kind === 'telephone-event' ? media.telephoneEventPayloadType : media.sendPayloadType;
+    if (pt === undefined) return;
+    if (kind !== 'telephone-event' && kind !== media.codec)
+      g711Transcode(kind, media.codec, pkt.payload, pkt.payload);
+    let marker = pkt.marker;
+    if (pkt.ssrc !== this.txSource) {
+      // A new source (§8.2 is the sender's problem, not our peer's): continue our timeline.
+      this.tsOffset = (this.expectedTs(now) - pkt.timestamp) | 0;
+      this.txSource = pkt.ssrc;
+      marker = true;
+    }
+    const ts = (pkt.timestamp + this.tsOffset) >>> 0;
+    const headerLength = pkt.payload.byteOffset - raw.byteOffset;
+    const simple =
+      headerLength === 12 && pkt.payload.byteOffset + pkt.payload.length === raw.byteOffset + raw.length;
+    const out = simple ? raw : Buffer.allocUnsafe(12 + pkt.payload.length);
+    if (!simple) out.set(pkt.payload, 12);
+    this.seq = (this.seq + 1) & 0xffff;
+    writeRtpHeader(out, pt, marker, this.seq, ts, this.ssrc);
+    if (kind !== 'telephone-event') this.lastTs = ts;
+    this.lastTxWall = now;
+    this.transmit(out, out.length - 12);
+  }
+
+  private expectedTs(now: number): number {
+    if (this.lastTxWall === 0) return this.lastTs;
+    return (this.lastTs + Math.round((now - this.lastTxWall) * 8)) >>> 0;
+  }
+
+  /** Local audio (player, mixer): 20 ms frames, packetised at the negotiated ptime. */
+  sendFrame(frame: Int16Array, now: number): void {
+    const media = this.media;
+    if (!media || !this.sends || this.dtmfTs !== undefined) return;
+    const ptimeSamples = Math.max(80, Math.min(960, Math.round(media.ptime * 8)));
+    const samples = this.pending.length ? concatPcm([this.pending, frame]) : frame;
+    let offset = 0;
+    while (samples.length - offset >= ptimeSamples) {
+      this.sendPcm(samples.subarray(offset, offset + ptimeSamples), media, now);
+      offset += ptimeSamples;
+    }
+    this.pending = offset < samples.length ? samples.slice(offset) : new Int16Array(0);
+  }
+
+  private sendPcm(pcm: Int16Array, media: NegotiatedAudio, now: number): void {
+    let marker = false;
+    let ts: number;
+    if (this.txSource !== LOCAL_SOURCE) {
+      ts = this.expectedTs(now);
+      this.txSource = LOCAL_SOURCE;
+      marker = true;
+    } else ts = (this.lastTs + pcm.length) >>> 0;
+    const out = Buffer.allocUnsafe(12 + pcm.length);
+    g711Encode(media.codec, pcm, out.subarray(12));
+    this.seq = (this.seq + 1) & 0xffff;
+    writeRtpHeader(out, media.sendPayloadType, marker, this.seq, ts, this.ssrc);
+    this.lastTs = ts;
+    this.lastTxWall = now;
+    this.transmit(out, pcm.length);
+  }
+
+  private transmit(out: Buffer, payloadBytes: number): void {
+    const r = this.remote;
+    if (!r) return;
+    this.packetsSent++;
+    this.octetsSent += payloadBytes;
+    this.rtp.send(out, r.port, r.address);
+  }
+
+  queueDtmf(steps: TelephoneEventStep[]): void {
+    this.dtmfQueue.push({ steps, gapTicks: 3 });
+  }
+
+  get sendingDtmf(): boolean {
+    return this.dtmfQueue.length > 0;
+  }
+
+  /** Called once per clock tick: jitter buffer, in-band DTMF, RFC 4733 sending. */
+  tick(now: number): void {
+    if (this.jitter) {
+      this.rxFrameHasAudio = this.jitter.read(this.rxFrame);
+      if (this.inband) for (const d of this.inband.push(this.rxFrame)) this.digit(d, 'inband');
+    }
+    if (this.dtmfQueue.length) this.tickDtmf(now);
+  }
+
+  private tickDtmf(now: number): void {
+    const head = this.dtmfQueue[0];
+    const media = this.media;
+    if (!head || !media || media.telephoneEventPayloadType === undefined || !this.sends) {
+      this.dtmfQueue.length = 0;
+      this.dtmfTs = undefined;
+      return;
+    }
+    const step = head.steps.shift();
+    if (step) {
+      // §2.5.1.2: every packet of an event carries the timestamp of its start.
+      if (this.dtmfTs === undefined) {
+        this.dtmfTs = this.expectedTs(now);
+        this.dtmfWall = now;
+      }
+      for (const payload of step.payloads) {
+        const out = Buffer.allocUnsafe(12 + payload.length);
+        out.set(payload, 12);
+        this.seq = (this.seq + 1) & 0xffff;
+        writeRtpHeader(out, media.telephoneEventPayloadType, step.marker, this.seq, this.dtmfTs, this.ssrc);
+        this.transmit(out, payload.length);
+      }
+      if (head.steps.length === 0) {
+        // Audio resumes on the timeline as if it had kept going during the event.
+        this.lastTs = this.dtmfTs;
+        this.lastTxWall = this.dtmfWall;
+        this.txSource = undefined;
+      }
+      return;
+    }
+    this.dtmfTs = undefined;
+    if (--head.gapTicks <= 0) this.dtmfQueue.shift();
+  }
+
+  /** Called every half second: RTCP reports and dead-media detection. */
+  housekeeping(now: number): void {
+    const media = this.media;
+    if (!media) return;
+    const limit = this.options.inactivityMs ?? 30_000;
+    if (limit > 0 && this.receives && !this.timeoutReported) {
+      const silentFor = now - Math.max(this.lastRx, this.configuredAt);
+      if (silentFor >= limit) {
+        this.timeoutReported = true;
+        this.host.emit({ type: 'media-timeout', endpointId: this.id, silentForMs: Math.round(silentFor) });
+      }
+    }
+    if (now >= this.nextRtcp && this.rtcpRemote) {
+      this.nextRtcp = now + RTCP_INTERVAL_MS * (0.5 + Math.random());
+      this.sendRtcp(now, media);
+    }
+  }
+
+  private sendRtcp(now: number, media: NegotiatedAudio): void {
+    const block = this.stats.reportBlock(now);
+    const reports = block ? [block] : [];
+    const ntp = toNtp(Date.now());
+    const report: RtcpPacket =
+      this.packetsSent > 0
+        ? {
+            type: 'sr',
+            ssrc: this.ssrc,
+            sender: {
+              ntpSeconds: ntp.seconds,
+              ntpFraction: ntp.fraction,
+              rtpTimestamp: this.expectedTs(now),
+              packetCount: this.packetsSent >>> 0,
+              octetCount: this.octetsSent >>> 0,
+            },
+            reports,
+          }
+        : { type: 'rr', ssrc: this.ssrc, reports };
+    const buf = serializeRtcp([
+      report,
+      { type: 'sdes', chunks: [{ ssrc: this.ssrc, cname: `switchboard-${this.id}` }] },
+    ]);
+    const to = media.rtcpMux ? this.remote : this.rtcpRemote;
+    if (to) (media.rtcpMux ? this.rtp : this.rtcp).send(buf, to.port, to.address);
+  }
+
+  snapshot(): EndpointStats {
+    const s = this.stats.snapshot();
+    return {
+      packetsSent: this.packetsSent,
+      octetsSent: this.octetsSent,
+      packetsReceived: s.packetsReceived,
+      packetsLost: s.packetsLost,
+      jitterMs: s.jitterMs,
+      rejectedPackets: this.rejected,
+      ...(this.latched && this.remote ? { latched: { ...this.remote } } : {}),
+      ...(this.remoteReport ? { remoteReport: this.remoteReport } : {}),
+    };
+  }
+
+  close(): void {
+    const media = this.media;
+    const to = media?.rtcpMux ? this.remote : this.rtcpRemote;
+    const sock = media?.rtcpMux ? this.rtp : this.rtcp;
+    if (media && to && this.packetsSent > 0) {
+      // §6.6: say goodbye so the peer stops expecting us, then close that socket.
+      closeQuietly(sock === this.rtp ? this.rtcp : this.rtp);
+      try {
+        sock.send(serializeRtcp([{ type: 'bye', ssrcs: [this.ssrc] }]), to.port, to.address, () =>
+          closeQuietly(sock),
+        );
+      } catch {
+        closeQuietly(sock);
+      }
+      return;
+    }
+    closeQuietly(this.rtp);
+    closeQuietly(this.rtcp);
+  }
+}
+
+function closeQuietly(s: Socket): void {
+  try {
+    s.close();
+  } catch {
+    // already closed
+  }
+}
