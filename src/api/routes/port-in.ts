@@ -106,19 +106,19 @@ export const portInRoutes: FastifyPluginAsyncZod = async (app) => {
         const field = issue?.path.join('.') || undefined;
         throw badRequest('validation_failed', `${field ?? 'form'}: ${issue?.message ?? 'invalid'}`, field);
       }
-      const stored: Record<string, string> = {};
-      for (const name of ['loa', 'invoice'] as const) {
+      // Both documents are checked before either is stored: a refused request leaves nothing behind.
+      const documents = (['loa', 'invoice'] as const).map((name) => {
         const up = uploads[name];
-        if (!up || up.data.length === 0)
-          throw badRequest(
-            'file_required',
-            `attach the ${name === 'loa' ? 'letter of authorization' : 'latest invoice'} as "${name}"`,
-            name,
-          );
+        if (!up || up.data.length === 0) {
+          const what = name === 'loa' ? 'letter of authorization' : 'latest invoice';
+          throw badRequest('file_required', `attach the ${what} as "${name}"`, name);
+        }
         const kind = sniff(up.data);
         if (!kind)
           throw new ApiError(415, 'unsupported_file_type', `${name} must be a PDF, PNG or JPEG file`, name);
-        const id = newId();
+        return { name, up, kind, id: newId() };
+      });
+      for (const { name, up, kind, id } of documents) {
         const key = `${tenantId}/${id}.${kind.ext}`;
         await storage.put(key, up.data);
         await store.db.insert(files).values({
@@ -131,8 +131,8 @@ export const portInRoutes: FastifyPluginAsyncZod = async (app) => {
           sha256: createHash('sha256').update(up.data).digest('hex'),
           storageKey: key,
         });
-        stored[name] = id;
       }
+      const [loaDoc, invoiceDoc] = documents;
       const [row] = await store.db
         .insert(portInRequests)
         .values({
@@ -143,8 +143,8 @@ export const portInRoutes: FastifyPluginAsyncZod = async (app) => {
           accountNumber: parsed.data.accountNumber ?? null,
           requestedDate: parsed.data.requestedDate ?? null,
           status: 'submitted',
-          loaFileId: stored.loa as string,
-          invoiceFileId: stored.invoice as string,
+          loaFileId: loaDoc?.id as string,
+          invoiceFileId: invoiceDoc?.id as string,
           submittedAt: new Date(),
         })
         .returning();
