@@ -178,6 +178,7 @@ export class MediaEngine {
     const endpointOptions: EndpointOptions = {
       ...(opts.inactivityMs !== undefined ? { inactivityMs: opts.inactivityMs } : {}),
       ...(opts.dtmf ? { dtmf: opts.dtmf } : {}),
+      ...(opts.rtcpIntervalMs ? { rtcpIntervalMs: opts.rtcpIntervalMs } : {}),
     };
     for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
       let port: number;

@@ -32,6 +32,8 @@ export interface EndpointOptions {
   readonly inactivityMs?: number;
   /** How digits are detected: RFC 4733 only, in-band only, or in-band when no telephone-event was negotiated. */
   readonly dtmf?: 'auto' | 'rfc4733' | 'inband' | 'both';
+  /** Mean RTCP report interval (RFC 3550 §6.2 recommends 5 s; at least 500 ms is accepted). */
+  readonly rtcpIntervalMs?: number;
 }
 
 export type ConferenceRole = 'participant' | 'listen' | 'whisper' | 'barge';

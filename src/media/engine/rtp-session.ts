@@ -18,7 +18,6 @@ import { FRAME_SAMPLES } from './media-clock.ts';
 import type { EndpointId, EndpointOptions, EndpointStats, MediaEvent } from './protocol.ts';
 
 const LOCAL_SOURCE = -1;
-const RTCP_INTERVAL_MS = 5000; // RFC 3550 §6.2 minimum interval
 
 export interface SessionHost {
   emit(event: MediaEvent): void;
@@ -115,7 +114,7 @@ export class RtpSession {
     }
     this.configuredAt = now;
     this.timeoutReported = false;
-    this.nextRtcp = now + RTCP_INTERVAL_MS * (0.5 + Math.random());
+    this.nextRtcp = now + this.rtcpInterval * (0.5 + Math.random());
     const mode = this.options.dtmf ?? 'auto';
     const inband =
       mode === 'inband' ||
@@ -139,6 +138,10 @@ export class RtpSession {
 
   get needsPcm(): boolean {
     return this.jitter !== undefined;
+  }
+
+  private get rtcpInterval(): number {
+    return Math.max(500, this.options.rtcpIntervalMs ?? 5000);
   }
 
   private get receives(): boolean {
@@ -373,7 +376,8 @@ export class RtpSession {
       }
     }
     if (now >= this.nextRtcp && this.rtcpRemote) {
-      this.nextRtcp = now + RTCP_INTERVAL_MS * (0.5 + Math.random());
+      // §6.3.1: randomised between 0.5 and 1.5 times the interval.
+      this.nextRtcp = now + this.rtcpInterval * (0.5 + Math.random());
       this.sendRtcp(now, media);
     }
   }
