@@ -20,6 +20,7 @@ import { installGuard } from './auth/guard.ts';
 import { SESSION_COOKIE } from './auth/principal.ts';
 import { LoginLockout, RateLimiter } from './auth/throttle.ts';
 import { ApiError, installErrorHandling } from './errors.ts';
+import { registerPages } from './pages.ts';
 import { routePlugins } from './routes/index.ts';
 
 export interface Services {
@@ -133,6 +134,7 @@ export async function buildServer(input: ServicesInput, logger: Logger | false):
     app.swagger(),
   );
 
+  registerPages(app);
   for (const plugin of routePlugins) await app.register(plugin, { prefix: '/api' });
   return app;
 }

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invitations } from '../../src/store/schema.ts';
 import { addUser, type Company, PASSWORD, signUpCompany } from '../helpers/accounts.ts';
+import type { ApiResponse } from '../helpers/client.ts';
 import { databases, startTestServer, type TestServer, tokenFromMail } from '../helpers/server.ts';
 
 describe.each(databases())('people on %s', (db) => {
@@ -109,7 +110,7 @@ describe.each(databases())('people on %s', (db) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await co.admin.get(`/api/people?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: ApiResponse = await co.admin.get(`/api/people?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((p: { firstName: string }) => p.firstName));

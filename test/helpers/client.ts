@@ -20,7 +20,7 @@ export class ApiClient {
     extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...extraHeaders };
-    let payload: BodyInit | undefined;
+    let payload: string | FormData | undefined;
     if (body instanceof FormData) payload = body;
     else if (typeof body === 'string') {
       payload = body;
