@@ -1,11 +1,8 @@
 // The media layer's control surface on the main thread. It owns N media workers (one per
 // core by default) and the RTP port pool; every endpoint, conference and recording lives
 // on one worker, chosen by its `group` so that what must mix or bridge shares a thread.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MediaError, type MediaErrorCode } from '../errors.ts';
 import type { NegotiatedAudio } from '../sdp/offer-answer.ts';
 import { PortPool } from './port-pool.ts';
@@ -22,6 +19,7 @@ import type {
   ToWorker,
   WorkerRequest,
 } from './protocol.ts';
+import { startWorker } from './worker-loader.ts';
 
 export interface MediaEngineOptions {
   /** Address the RTP sockets bind to and that SDP advertises unless `publicAddress` is set. */
@@ -47,35 +45,6 @@ interface WorkerSlot {
 }
 
 const BIND_ATTEMPTS = 20;
-const fromSource = import.meta.url.endsWith('.ts');
-const workerUrl = new URL(fromSource ? '../worker.ts' : '../worker.js', import.meta.url);
-
-/** The ESM entry of tsx's loader API, found through its package.json exports. */
-function tsxEsmApi(): string {
-  const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-    exports: Record<string, { import?: { default?: string } }>;
-  };
-  const entry = pkg.exports['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
-  return new URL(entry, pathToFileURL(pkgPath)).href;
-}
-
-/**
- * Starts a media worker. Compiled, it is worker.js. From sources (tests, tsx) it is
- * worker.ts: `execArgv: ['--import', 'tsx']` does not reach a worker's entry module on
- * Node 20, so a two-line bootstrap registers tsx's loader in the worker and then imports it.
- */
-function startWorker(): Worker {
-  if (!fromSource) return new Worker(workerUrl);
-  const bootstrap = [
-    `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => {`,
-    '  tsx.register();',
-    `  return import(${JSON.stringify(workerUrl.href)});`,
-    '});',
-  ].join('\n');
-  return new Worker(bootstrap, { eval: true });
-}
-
 export class MediaEngine {
   private readonly slots: WorkerSlot[] = [];
   private readonly pool: PortPool;
@@ -94,7 +63,7 @@ export class MediaEngine {
     this.onEvent = options.onEvent ?? (() => {});
     const count = Math.max(1, options.workers ?? availableParallelism());
     for (let i = 0; i < count; i++) {
-      const worker = startWorker();
+      const worker = startWorker('../worker', import.meta.url);
       const slot: WorkerSlot = { worker, load: 0 };
       worker.on('message', (m: FromWorker) => this.onMessage(m));
       worker.on('error', (e) => this.failAll(e));
