@@ -64,6 +64,23 @@ describe.each(databases())('accounts on %s', (db) => {
       status: 'active',
     });
 
+    const change = await c.post('/api/me/password', {
+      currentPassword: 'not it',
+      newPassword: 'another password 2',
+    });
+    expect(change.status).toBe(401);
+    expect(change.body.error.field).toBe('currentPassword');
+    expect(
+      (await c.post('/api/me/password', { currentPassword: PASSWORD, newPassword: 'another password 2' }))
+        .status,
+    ).toBe(200);
+    const log = await c.get('/api/audit-events');
+    expect(log.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'user.email_verified',
+      'tenant.update',
+      'user.password_change',
+    ]);
+
     expect((await c.post('/api/auth/logout')).status).toBe(204);
     expect((await c.get('/api/me')).status).toBe(401);
   });

@@ -16,6 +16,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyInstance {
+    /** Every /api route as "METHOD /path", as registered (for docs and tests). */
+    apiRoutes: string[];
+  }
 }
 
 const unauthenticated = () => new ApiError(401, 'unauthenticated', 'sign in or send a valid API key');
@@ -28,11 +32,14 @@ export function installGuard(app: FastifyInstance): void {
   const keyLastWrite = new Map<string, number>();
 
   app.decorateRequest('principal', null);
+  app.decorate('apiRoutes', [] as string[]);
 
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/') && !route.config?.access && !route.url.startsWith('/api/docs')) {
-      throw new Error(`route ${route.method} ${route.url} declares no access rule`);
-    }
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access rule`);
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide;
+    if (!hidden)
+      for (const m of [route.method].flat()) if (m !== 'HEAD') app.apiRoutes.push(`${m} ${route.url}`);
   });
 
   async function fromApiKey(token: string): Promise<Principal> {

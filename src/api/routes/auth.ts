@@ -3,6 +3,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { oneTimeTokens, sessions, users } from '../../store/schema.ts';
+import { audit } from '../audit.ts';
 import { checkTotp, issueToken, redeemToken, startSession, userView } from '../auth/accounts.ts';
 import { dummyPasswordHash, hashPassword, sha256, verifyPassword } from '../auth/crypto.ts';
 import { SESSION_COOKIE } from '../auth/principal.ts';
@@ -209,6 +210,12 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         .returning();
       await store.db.delete(sessions).where(eq(sessions.userId, userId));
       if (u) lockout.succeed(u.email);
+      await audit(store.db, req, {
+        action: 'user.password_reset',
+        resource: 'users',
+        resourceId: userId,
+        tenantId: u?.tenantId ?? null,
+      });
       return { reset: true as const };
     },
   );
@@ -238,6 +245,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       await store.db
         .delete(sessions)
         .where(and(eq(sessions.userId, u.id), ne(sessions.tokenHash, p.sessionHash)));
+      await audit(store.db, req, { action: 'user.password_change', resource: 'users', resourceId: u.id });
       return { changed: true as const };
     },
   );

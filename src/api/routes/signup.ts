@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
 import { people, tenants, users } from '../../store/schema.ts';
+import { audit } from '../audit.ts';
 import { issueToken, redeemToken, startSession, userView } from '../auth/accounts.ts';
 import { hashPassword } from '../auth/crypto.ts';
 import { ApiError, errorBodySchema } from '../errors.ts';
@@ -118,7 +119,7 @@ export const signupRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req) => {
       const userId = await redeemToken(store.db, 'email_verification', req.body.token);
       if (!userId) throw new ApiError(400, 'invalid_token', 'this link is not valid');
-      await store.db.transaction(async (tx) => {
+      const tenantId = await store.db.transaction(async (tx) => {
         const [u] = await tx
           .update(users)
           .set({ emailVerifiedAt: new Date(), updatedAt: new Date() })
@@ -130,6 +131,13 @@ export const signupRoutes: FastifyPluginAsyncZod = async (app) => {
             .set({ status: 'active', updatedAt: new Date() })
             .where(eq(tenants.id, u.tenantId));
         }
+        return u?.tenantId ?? null;
+      });
+      await audit(store.db, req, {
+        action: 'user.email_verified',
+        resource: 'users',
+        resourceId: userId,
+        tenantId,
       });
       return { verified: true as const };
     },
