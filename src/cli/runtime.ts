@@ -60,7 +60,8 @@ export async function announceSetup(config: Config, logger: Logger, store: Store
   await store.db.delete(oneTimeTokens).where(eq(oneTimeTokens.kind, 'operator_setup'));
   const token = await issueToken(store.db, 'operator_setup', null, 24 * 3600_000);
   const link = `${config.publicUrl}/setup?token=${token}`;
-  logger.info({ setupLink: link }, 'no platform operator yet');
+  // The link is a credential: it goes to the console, not into the structured log.
+  logger.info('no platform operator yet: the one-time setup link is printed on the console');
   process.stdout.write(
     `\n  Switchboard has no platform operator yet. Create it within 24 hours:\n` +
       `    open ${link}\n` +
