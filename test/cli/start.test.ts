@@ -1,11 +1,12 @@
 // The real process: `switchboard start --demo` migrates an empty PGlite data folder, seeds
 // the demo company, prints the setup link, serves, finishes an in-flight request on
 // SIGTERM, exits cleanly, and finds its data again on the next start.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../helpers/client.ts';
 
@@ -125,5 +126,43 @@ describe('switchboard start', () => {
     expect((await new ApiClient(`http://127.0.0.1:${p.port}`).get('/healthz')).body.status).toBe('ok');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+});
+
+describe('switchboard admin create', () => {
+  it('creates the platform operator, who signs in; the setup link is no longer offered', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-admin-'));
+    try {
+      const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' };
+      const run = (args: string[], extra: Record<string, string> = {}) =>
+        promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+          env: { ...env, ...extra },
+        });
+      const short = await run(['admin', 'create', '--email', 'ops@platform.example'], {
+        SWITCHBOARD_ADMIN_PASSWORD: 'short',
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect(short).toMatchObject({ code: 2, stderr: expect.stringContaining('at least 10 characters') });
+      const made = await run(['admin', 'create', '--email', 'Ops@Platform.example'], {
+        SWITCHBOARD_ADMIN_PASSWORD: 'operator secret 1',
+      });
+      expect(made.stdout).toContain('platform operator ops@platform.example created');
+      const again = await run(['admin', 'create', '--email', 'ops@platform.example'], {
+        SWITCHBOARD_ADMIN_PASSWORD: 'operator secret 1',
+      }).catch((e: { code: number; stderr: string }) => e);
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('already has an account') });
+
+      const p = await startProcess(dataDir, []);
+      expect(p.output()).not.toContain('setup?token=');
+      const c = new ApiClient(`http://127.0.0.1:${p.port}`);
+      expect(
+        (await c.post('/api/auth/login', { email: 'ops@platform.example', password: 'operator secret 1' }))
+          .body.user.role,
+      ).toBe('operator');
+      expect((await c.get('/api/operator/tenants')).status).toBe(200);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
