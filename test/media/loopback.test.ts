@@ -41,5 +41,21 @@ describe('loopback call', () => {
     }
     await engine.releaseEndpoint(ep.id);
     await peer.close();
+    // Nothing leaks: no endpoint is left on any worker.
+    expect((await engine.load()).map((w) => w.endpoints)).toEqual([0, 0]);
+  });
+
+  it('rejects bridging endpoints of different groups, and unknown endpoints, with typed errors', async () => {
+    const a = await engine.allocateEndpoint({ group: 'one' });
+    const b = await engine.allocateEndpoint({ group: 'two' });
+    await expect(engine.bridge(a.id, b.id)).rejects.toMatchObject({ code: 'WRONG_WORKER' });
+    await expect(engine.play('nope', { kind: 'silence', durationMs: 100 })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(engine.play(a.id, { kind: 'file', path: '/nonexistent.wav' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await engine.releaseEndpoint(a.id);
+    await engine.releaseEndpoint(b.id);
   });
 });

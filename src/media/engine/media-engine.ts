@@ -176,7 +176,7 @@ export class MediaEngine {
   }
 
   /** Applies the outcome of offer/answer (createAnswer or applyAnswer) to an endpoint. */
-  configureEndpoint(id: EndpointId, media: NegotiatedAudio): Promise<void> {
+  async configureEndpoint(id: EndpointId, media: NegotiatedAudio): Promise<void> {
     return this.call(this.slotOf(id).slot, { op: 'configure', id, media });
   }
 
@@ -191,11 +191,11 @@ export class MediaEngine {
   }
 
   /** What one endpoint receives, the other sends: passthrough, or µ-law/A-law transcoding. */
-  bridge(a: EndpointId, b: EndpointId): Promise<void> {
+  async bridge(a: EndpointId, b: EndpointId): Promise<void> {
     return this.call(this.sameWorker([a, b]), { op: 'bridge', a, b });
   }
 
-  unbridge(id: EndpointId): Promise<void> {
+  async unbridge(id: EndpointId): Promise<void> {
     return this.call(this.slotOf(id).slot, { op: 'unbridge', id });
   }
 
@@ -206,11 +206,11 @@ export class MediaEngine {
     return playbackId;
   }
 
-  stopPlayback(id: EndpointId): Promise<void> {
+  async stopPlayback(id: EndpointId): Promise<void> {
     return this.call(this.slotOf(id).slot, { op: 'stop-playback', id });
   }
 
-  sendDtmf(
+  async sendDtmf(
     id: EndpointId,
     digits: string,
     opts: { durationMs?: number; method?: 'rfc4733' | 'inband' } = {},
@@ -254,7 +254,7 @@ export class MediaEngine {
    * 'listen' hears all and is heard by none, 'whisper' is heard by `target` only, 'barge'
    * and 'participant' are heard by all.
    */
-  joinConference(
+  async joinConference(
     conferenceId: string,
     id: EndpointId,
     role: ConferenceRole = 'participant',
@@ -275,7 +275,7 @@ export class MediaEngine {
     });
   }
 
-  leaveConference(conferenceId: string, id: EndpointId): Promise<void> {
+  async leaveConference(conferenceId: string, id: EndpointId): Promise<void> {
     const c = this.conferences.get(conferenceId);
     if (!c) throw new MediaError('NOT_FOUND', `no conference ${conferenceId}`);
     return this.call(c.slot, { op: 'conference-leave', conferenceId, id });
@@ -290,12 +290,12 @@ export class MediaEngine {
   }
 
   /** RTP/RTCP statistics of an endpoint (RFC 3550 loss and jitter, both directions). */
-  stats(id: EndpointId): Promise<EndpointStats> {
+  async stats(id: EndpointId): Promise<EndpointStats> {
     return this.call(this.slotOf(id).slot, { op: 'stats', id });
   }
 
   /** Per worker: endpoints, clock ticks and the CPU time spent in ticks. */
-  load(): Promise<{ endpoints: number; ticks: number; tickCpuMs: number }[]> {
+  async load(): Promise<{ endpoints: number; ticks: number; tickCpuMs: number }[]> {
     return Promise.all(
       this.slots.map((s) =>
         this.call<{ endpoints: number; ticks: number; tickCpuMs: number }>(s, { op: 'load' }),
