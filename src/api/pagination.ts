@@ -1,5 +1,8 @@
 // Cursor pagination: ids are time-ordered (UUIDv7), so a page is "id > cursor order by id".
+import { and, asc, gt, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
+import type { Db } from '../store/database.ts';
 import { isUuid } from '../store/ids.ts';
 import { badRequest } from './errors.ts';
 
@@ -27,4 +30,24 @@ export function toPage<R extends { id: string }, T>(rows: R[], limit: number, ma
     items: items.map(map),
     nextCursor: more && last ? Buffer.from(last.id, 'utf8').toString('base64url') : null,
   };
+}
+
+type PagedTable = PgTable & { id: AnyPgColumn; $inferSelect: { id: string } };
+
+/** One page of a table in id order, filtered by `where`, mapped for the response. */
+export async function listPage<T extends PagedTable, V>(
+  db: Db,
+  table: T,
+  query: { limit: number; cursor?: string | undefined },
+  map: (row: T['$inferSelect']) => V,
+  ...where: (SQL | undefined)[]
+) {
+  const after = decodeCursor(query.cursor);
+  const rows = (await db
+    .select()
+    .from(table as PgTable)
+    .where(and(...where, after ? gt(table.id, after) : undefined))
+    .orderBy(asc(table.id))
+    .limit(query.limit + 1)) as T['$inferSelect'][];
+  return toPage(rows, query.limit, map);
 }

@@ -1,5 +1,5 @@
 // API keys: scoped per resource with read or write, shown once, rotatable, revocable.
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
@@ -10,7 +10,7 @@ import { tenantIdOf } from '../auth/guard.ts';
 import { RESOURCES } from '../auth/permissions.ts';
 import { API_KEY_PREFIX } from '../auth/principal.ts';
 import { errorBodySchema, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { idParam, iso, name } from '../schemas.ts';
 
 type KeyRow = typeof apiKeys.$inferSelect;
@@ -103,14 +103,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(apiKeys)
-        .where(and(eq(apiKeys.tenantId, tenantIdOf(req)), after ? gt(apiKeys.id, after) : undefined))
-        .orderBy(asc(apiKeys.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, keyView);
+      return listPage(store.db, apiKeys, req.query, keyView, eq(apiKeys.tenantId, tenantIdOf(req)));
     },
   );
 

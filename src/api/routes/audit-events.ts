@@ -1,10 +1,10 @@
 // The audit log, for administrators: every change with who, what, when and from where.
-import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
+import { and, eq, gte, lte } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditEvents } from '../../store/schema.ts';
 import { tenantIdOf } from '../auth/guard.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { iso } from '../schemas.ts';
 
 const eventSchema = z.object({
@@ -42,36 +42,32 @@ export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const q = req.query;
-      const after = decodeCursor(q.cursor);
-      const rows = await store.db
-        .select()
-        .from(auditEvents)
-        .where(
-          and(
-            eq(auditEvents.tenantId, tenantIdOf(req)),
-            q.action ? eq(auditEvents.action, q.action) : undefined,
-            q.resource ? eq(auditEvents.resource, q.resource) : undefined,
-            q.actorId ? eq(auditEvents.actorId, q.actorId) : undefined,
-            q.from ? gte(auditEvents.at, new Date(q.from)) : undefined,
-            q.to ? lte(auditEvents.at, new Date(q.to)) : undefined,
-            after ? gt(auditEvents.id, after) : undefined,
-          ),
-        )
-        .orderBy(asc(auditEvents.id))
-        .limit(q.limit + 1);
-      return toPage(rows, q.limit, (e) => ({
-        id: e.id,
-        at: iso(e.at) as string,
-        actorType: e.actorType,
-        actorId: e.actorId,
-        actor: e.actorLabel,
-        action: e.action,
-        resource: e.resource,
-        resourceId: e.resourceId,
-        details: e.details,
-        ip: e.ip,
-        userAgent: e.userAgent,
-      }));
+      return listPage(
+        store.db,
+        auditEvents,
+        q,
+        (e) => ({
+          id: e.id,
+          at: iso(e.at) as string,
+          actorType: e.actorType,
+          actorId: e.actorId,
+          actor: e.actorLabel,
+          action: e.action,
+          resource: e.resource,
+          resourceId: e.resourceId,
+          details: e.details,
+          ip: e.ip,
+          userAgent: e.userAgent,
+        }),
+        and(
+          eq(auditEvents.tenantId, tenantIdOf(req)),
+          q.action ? eq(auditEvents.action, q.action) : undefined,
+          q.resource ? eq(auditEvents.resource, q.resource) : undefined,
+          q.actorId ? eq(auditEvents.actorId, q.actorId) : undefined,
+          q.from ? gte(auditEvents.at, new Date(q.from)) : undefined,
+          q.to ? lte(auditEvents.at, new Date(q.to)) : undefined,
+        ),
+      );
     },
   );
 };

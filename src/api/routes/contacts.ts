@@ -9,7 +9,7 @@ import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { CsvError, parseCsv, toCsv, uncell } from '../csv.ts';
 import { ApiError, errorBodySchema, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { contactNumber, email, idParam, iso, labelledEmail, name, optionalText } from '../schemas.ts';
 
 type ContactRow = typeof contacts.$inferSelect;
@@ -161,23 +161,15 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const { limit, cursor, search } = req.query;
+      const { search } = req.query;
       const conds: (SQL | undefined)[] = [eq(contacts.tenantId, tenantIdOf(req))];
-      const after = decodeCursor(cursor);
-      if (after) conds.push(gt(contacts.id, after));
       if (search) {
         const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         conds.push(
           or(ilike(contacts.firstName, like), ilike(contacts.lastName, like), ilike(contacts.company, like)),
         );
       }
-      const rows = await store.db
-        .select()
-        .from(contacts)
-        .where(and(...conds))
-        .orderBy(asc(contacts.id))
-        .limit(limit + 1);
-      return toPage(rows, limit, contactView);
+      return listPage(store.db, contacts, req.query, contactView, ...conds);
     },
   );
 

@@ -1,5 +1,5 @@
 // Inviting a person to sign in: an emailed link that expires, accepted with a password.
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
@@ -9,7 +9,7 @@ import { startSession, userView } from '../auth/accounts.ts';
 import { hashPassword, randomToken, sha256 } from '../auth/crypto.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { ApiError, conflict, errorBodySchema, isUniqueViolation, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { email, idParam, iso, password } from '../schemas.ts';
 import { userSchema } from './auth.ts';
 
@@ -112,14 +112,13 @@ export const invitationRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(invitations)
-        .where(and(eq(invitations.tenantId, tenantIdOf(req)), after ? gt(invitations.id, after) : undefined))
-        .orderBy(asc(invitations.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, invitationView);
+      return listPage(
+        store.db,
+        invitations,
+        req.query,
+        invitationView,
+        eq(invitations.tenantId, tenantIdOf(req)),
+      );
     },
   );
 

@@ -1,13 +1,13 @@
 // Phone numbers: a tenant browses the operator's inventory, takes numbers and releases
 // them, and keeps an emergency service address per number.
-import { and, asc, eq, gt, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { numbers } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { conflict, errorBodySchema, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { countryCode, e164, idParam, iso, postalAddress } from '../schemas.ts';
 
 export const numberType = z.enum(['local', 'mobile', 'toll-free']);
@@ -66,20 +66,13 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(numbers)
-        .where(
-          and(
-            isNull(numbers.tenantId),
-            ...inventoryConds(req.query),
-            after ? gt(numbers.id, after) : undefined,
-          ),
-        )
-        .orderBy(asc(numbers.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, numberView);
+      return listPage(
+        store.db,
+        numbers,
+        req.query,
+        numberView,
+        and(isNull(numbers.tenantId), ...inventoryConds(req.query)),
+      );
     },
   );
 
@@ -125,14 +118,7 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(numbers)
-        .where(and(eq(numbers.tenantId, tenantIdOf(req)), after ? gt(numbers.id, after) : undefined))
-        .orderBy(asc(numbers.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, numberView);
+      return listPage(store.db, numbers, req.query, numberView, eq(numbers.tenantId, tenantIdOf(req)));
     },
   );
 

@@ -1,12 +1,12 @@
 // Platform operator: number inventory, carrier trunks, companies, port-in handling, outbox.
-import { and, asc, eq, gt, isNotNull, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
 import { numbers, portInRequests, tenants, trunks } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { ApiError, conflict, errorBodySchema, isUniqueViolation, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { countryCode, e164, idParam, iso, name } from '../schemas.ts';
 import { inventoryConds, inventoryFilter, numberSchema, numberType, numberView } from './numbers.ts';
 import { portInSchema, portInView } from './port-in.ts';
@@ -91,14 +91,7 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(trunks)
-        .where(after ? gt(trunks.id, after) : undefined)
-        .orderBy(asc(trunks.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, trunkView);
+      return listPage(store.db, trunks, req.query, trunkView);
     },
   );
 
@@ -176,24 +169,20 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const q = req.query;
-      const after = decodeCursor(q.cursor);
-      const rows = await store.db
-        .select()
-        .from(numbers)
-        .where(
-          and(
-            ...inventoryConds(q),
-            q.status === 'available'
-              ? isNull(numbers.tenantId)
-              : q.status === 'assigned'
-                ? isNotNull(numbers.tenantId)
-                : undefined,
-            after ? gt(numbers.id, after) : undefined,
-          ),
-        )
-        .orderBy(asc(numbers.id))
-        .limit(q.limit + 1);
-      return toPage(rows, q.limit, (n) => ({ ...numberView(n), tenantId: n.tenantId }));
+      return listPage(
+        store.db,
+        numbers,
+        q,
+        (n) => ({ ...numberView(n), tenantId: n.tenantId }),
+        and(
+          ...inventoryConds(q),
+          q.status === 'available'
+            ? isNull(numbers.tenantId)
+            : q.status === 'assigned'
+              ? isNotNull(numbers.tenantId)
+              : undefined,
+        ),
+      );
     },
   );
 
@@ -236,14 +225,7 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(tenants)
-        .where(after ? gt(tenants.id, after) : undefined)
-        .orderBy(asc(tenants.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, tenantView);
+      return listPage(store.db, tenants, req.query, tenantView);
     },
   );
 
@@ -261,19 +243,13 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(portInRequests)
-        .where(
-          and(
-            req.query.status ? eq(portInRequests.status, req.query.status) : undefined,
-            after ? gt(portInRequests.id, after) : undefined,
-          ),
-        )
-        .orderBy(asc(portInRequests.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, (r) => ({ ...portInView(r), tenantId: r.tenantId }));
+      return listPage(
+        store.db,
+        portInRequests,
+        req.query,
+        (r) => ({ ...portInView(r), tenantId: r.tenantId }),
+        and(req.query.status ? eq(portInRequests.status, req.query.status) : undefined),
+      );
     },
   );
 

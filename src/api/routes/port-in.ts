@@ -1,7 +1,7 @@
 // Port-in requests: a tenant uploads the letter of authorization and the latest invoice;
 // the operator moves the request through submitted -> in progress -> completed/rejected.
 import { createHash } from 'node:crypto';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, eq, } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
@@ -9,7 +9,7 @@ import { files, portInRequests } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { ApiError, badRequest, errorBodySchema, notFound } from '../errors.ts';
-import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
+import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { E164_RE, idParam, iso } from '../schemas.ts';
 
 export const portInSchema = z.object({
@@ -171,16 +171,13 @@ export const portInRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const after = decodeCursor(req.query.cursor);
-      const rows = await store.db
-        .select()
-        .from(portInRequests)
-        .where(
-          and(eq(portInRequests.tenantId, tenantIdOf(req)), after ? gt(portInRequests.id, after) : undefined),
-        )
-        .orderBy(asc(portInRequests.id))
-        .limit(req.query.limit + 1);
-      return toPage(rows, req.query.limit, portInView);
+      return listPage(
+        store.db,
+        portInRequests,
+        req.query,
+        portInView,
+        and(eq(portInRequests.tenantId, tenantIdOf(req))),
+      );
     },
   );
 
