@@ -3,7 +3,7 @@
 // `npm run bench -- media [quick]` prints them; nothing is asserted.
 import { createSocket } from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../src/media/engine/worker-loader.ts';
@@ -64,20 +64,29 @@ async function relayStep(pairs: number, kind: 'engine' | 'dgram'): Promise<numbe
     for (let i = 0; i < ids.length; i += 2) await engine.bridge(ids[i] as string, ids[i + 1] as string);
     cleanup = () => engine.stop();
   } else {
-    const worker = startWorker('./media/dgram-relay', import.meta.url);
-    const ask = <T>(msg: unknown) =>
+    // As many relay threads as the engine has workers, each with a share of the pairs.
+    const workers = Array.from({ length: availableParallelism() }, () =>
+      startWorker('./media/dgram-relay', import.meta.url),
+    );
+    const ask = <T>(worker: Worker, msg: unknown) =>
       new Promise<T>((resolve) => {
         worker.once('message', resolve);
         worker.postMessage(msg);
       });
-    const ports = await ask<number[]>({ open: phones.length });
-    phones.forEach((p, i) => {
-      p.target = ports[i] as number;
-    });
-    await ask({ targets: phones.map((p) => p.port) });
+    const shares = workers.map((_, w) => phones.filter((_p, i) => (i >> 1) % workers.length === w));
+    await Promise.all(
+      workers.map(async (worker, w) => {
+        const share = shares[w] as Phone[];
+        const ports = await ask<number[]>(worker, { open: share.length });
+        share.forEach((p, i) => {
+          p.target = ports[i] as number;
+        });
+        await ask(worker, { targets: share.map((p) => p.port) });
+      }),
+    );
     cleanup = async () => {
-      await ask('close');
-      await (worker as Worker).terminate();
+      await Promise.all(workers.map((worker) => ask(worker, 'close')));
+      await Promise.all(workers.map((worker) => worker.terminate()));
     };
   }
   // Warm up (latching, JIT), then measure.
