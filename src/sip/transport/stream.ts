@@ -102,18 +102,34 @@ export class StreamTransport implements Transport {
     return c;
   }
 
-  async send(data: Buffer, to: Target | Flow): Promise<Flow> {
-    const c = await this.connection(to);
-    c.send(data);
-    return c.flow;
+  send(data: Buffer, to: Target | Flow): Promise<Flow> {
+    // Fast path, synchronous: the flow's own connection or one to the same remote.
+    const open = this.openConnection(to);
+    if (open) {
+      try {
+        open.send(data);
+        return Promise.resolve(open.flow);
+      } catch (e) {
+        return Promise.reject(new TransportError((e as Error).message));
+      }
+    }
+    return this.connection(to).then((c) => {
+      c.send(data);
+      return c.flow;
+    });
+  }
+
+  private openConnection(to: Target | Flow): StreamConnection | undefined {
+    const byId = this.table.byId('connectionId' in to ? to.connectionId : undefined);
+    if (byId && !byId.closed) return byId;
+    const existing = this.table.byRemote(to.address, to.port);
+    return existing && !existing.closed ? existing : undefined;
   }
 
   /** The open connection of a flow, else one to the same remote, else a new one. */
   async connection(to: Target | Flow): Promise<StreamConnection> {
-    const byId = this.table.byId('connectionId' in to ? to.connectionId : undefined);
-    if (byId && !byId.closed) return byId;
-    const existing = this.table.byRemote(to.address, to.port);
-    if (existing && !existing.closed) return existing;
+    const open = this.openConnection(to);
+    if (open) return open;
     const k = `${to.address}|${to.port}`;
     let pending = this.#connecting.get(k);
     if (!pending) {
