@@ -286,6 +286,11 @@ export class SipStack {
     return this.request(cancel, user, { target: this.#channels.get(invite)?.target });
   }
 
+  /** Where a client transaction's messages go: after the first send, the flow actually used. */
+  flowOf(transaction: ClientTransaction): Target | Flow | undefined {
+    return this.#channels.get(transaction)?.target;
+  }
+
   /** Sends a message outside any transaction: an ACK for a 2xx, or a stateless response. */
   async sendStateless(message: SipMessage, target?: Target | Flow): Promise<Flow> {
     const to = target ?? (message instanceof SipRequest ? (await this.resolve(message))[0] : undefined);

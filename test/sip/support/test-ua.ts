@@ -3,17 +3,24 @@
 // keeps dialogs, and can place calls and registrations of its own.
 import {
   createResponse,
+  Dialog,
+  DialogTable,
   type DigestAlgorithm,
   DigestAuthenticator,
   type Flow,
   type ServerTransaction,
   type SipRequest,
+  type SipResponse,
   SipStack,
   type SipStackOptions,
   StreamTransport,
   type StreamTransportOptions,
+  Uas2xxRetransmission,
   UdpTransport,
 } from '../../../src/sip/index.ts';
+
+export const SDP = (port: number) =>
+  `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`;
 
 export interface TestUaOptions {
   /** Users of the registrar and their passwords; REGISTER with credentials is checked against them. */
@@ -40,6 +47,12 @@ export class TestUa {
   readonly bindings = new Map<string, Binding[]>();
   readonly auth: DigestAuthenticator;
   readonly received: SipRequest[] = [];
+  readonly dialogs = new DialogTable();
+  /** Flows of dialogs, so in-dialog requests reuse the connection or address of the peer. */
+  readonly flows = new Map<Dialog, Flow>();
+  readonly #waitingAck = new Map<Dialog, Uas2xxRetransmission>();
+  /** Dialog events in order, for tests to assert on. */
+  readonly log: string[] = [];
 
   constructor(readonly options: TestUaOptions = {}) {
     this.tcp = new StreamTransport('tcp', { host: '127.0.0.1', port: 0, ...options.tcp });
@@ -58,7 +71,11 @@ export class TestUa {
         policy: { acceptedBodies: ['application/sdp', 'multipart/mixed', 'text/plain'] },
         ...options.stack,
       },
-      { onRequest: (req, tx, flow) => void this.onRequest(req, tx, flow) },
+      {
+        onRequest: (req, tx, flow) => void this.onRequest(req, tx, flow),
+        onAck: (ack) => this.onAck(ack),
+        onStrayResponse: (r) => this.onStrayResponse?.(r),
+      },
     );
   }
 
@@ -68,13 +85,69 @@ export class TestUa {
   }
 
   stop(): Promise<void> {
+    for (const w of this.#waitingAck.values()) w.dispose();
+    this.#waitingAck.clear();
     return this.stack.stop();
+  }
+
+  /** Set by the UAC helpers: a 2xx whose transaction has ended still needs its ACK. */
+  onStrayResponse: ((r: SipResponse) => void) | undefined;
+
+  contact(flow: Flow): string {
+    return `<sip:ua@${this.stack.hostPort(flow.protocol)};transport=${flow.protocol}>`;
+  }
+
+  private onAck(ack: SipRequest): void {
+    const dialog = this.dialogs.forRequest(ack);
+    if (!dialog) return;
+    this.#waitingAck.get(dialog)?.ack();
+    this.#waitingAck.delete(dialog);
+    this.log.push('ack');
+  }
+
+  /** §12.2.2: requests inside one of our dialogs. */
+  private inDialog(req: SipRequest, tx: ServerTransaction): void {
+    const dialog = this.dialogs.forRequest(req);
+    if (!dialog) {
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    const problem = dialog.receiveRequest(req);
+    if (problem) {
+      tx.respond(createResponse(req, problem.status ?? 500));
+      return;
+    }
+    this.log.push(req.method.toLowerCase());
+    if (req.method === 'BYE') {
+      this.dialogs.delete(dialog);
+      this.flows.delete(dialog);
+    }
+    tx.respond(createResponse(req, 200));
+  }
+
+  /** Answers an INVITE 180 then 200 with SDP and keeps the dialog (§13.3.1). */
+  private answer(req: SipRequest, tx: ServerTransaction, flow: Flow): void {
+    const ringing = createResponse(req, 180);
+    const ok = createResponse(req, 200, 'OK', ringing.to.tag);
+    ok.append('Contact', this.contact(flow));
+    ok.append('Content-Type', 'application/sdp');
+    ok.body = Buffer.from(SDP(40000));
+    tx.respond(ringing);
+    tx.respond(ok);
+    const dialog = this.dialogs.add(Dialog.uas(req, ok));
+    this.flows.set(dialog, flow);
+    const wait = new Uas2xxRetransmission(tx, ok, this.stack.timers, flow.protocol !== 'udp', () => {
+      this.#waitingAck.delete(dialog);
+      this.log.push('ack-timeout');
+    });
+    this.#waitingAck.set(dialog, wait);
+    this.log.push('invite');
   }
 
   private async onRequest(req: SipRequest, tx: ServerTransaction, flow: Flow): Promise<void> {
     this.received.push(req);
     // §12.2.2: a request naming a dialog we do not have gets 481.
-    if (req.to.tag !== undefined) return tx.respond(createResponse(req, 481));
+    if (req.to.tag !== undefined) return this.inDialog(req, tx);
     switch (req.method) {
       case 'OPTIONS': {
         const r = createResponse(req, 200);
@@ -85,6 +158,7 @@ export class TestUa {
       case 'REGISTER':
         return this.register(req, tx, flow);
       case 'MESSAGE':
+      case 'BYE':
         return tx.respond(createResponse(req, 200));
       case 'INVITE': {
         // §8.2.3 and RFC 4475 §3.3.15: we can only answer with SDP.
@@ -98,6 +172,7 @@ export class TestUa {
           r.append('Accept', 'application/sdp');
           return tx.respond(r);
         }
+        if (this.options.inviteStatus === 200) return this.answer(req, tx, flow);
         return tx.respond(createResponse(req, this.options.inviteStatus ?? 486));
       }
       default: {
