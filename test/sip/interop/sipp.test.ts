@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SipResponse, SipUri } from '../../../src/sip/index.ts';
-import { TestUa } from '../support/test-ua.ts';
+import { expectNoLeaks, TestUa } from '../support/test-ua.ts';
 import { call, newRequest, register, transact } from '../support/uac.ts';
 import { runSipp } from './sipp.ts';
 
@@ -22,14 +22,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await vi.waitFor(
-    () => {
-      const s = ua.stack.stats;
-      expect(s.serverTransactions + s.clientTransactions + s.timers).toBe(0);
-    },
-    { timeout: 10_000, interval: 50 },
-  );
-  expect(ua.dialogs.size).toBe(0);
+  await expectNoLeaks(ua);
   await ua.stop();
 });
 

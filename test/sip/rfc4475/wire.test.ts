@@ -3,7 +3,7 @@
 // every message the stack still answers, and no transaction or timer is left behind.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SipResponse } from '../../../src/sip/index.ts';
-import { TestUa } from '../support/test-ua.ts';
+import { expectNoLeaks, TestUa } from '../support/test-ua.ts';
 import { probe, tcpPeer, udpPeer, type WirePeer } from '../support/wire.ts';
 import { CASES, fixture } from './cases.ts';
 
@@ -21,13 +21,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Leak check: once the transaction timers have run out, nothing is left.
-  await vi.waitFor(
-    () => {
-      const s = ua.stack.stats;
-      expect(s.serverTransactions + s.clientTransactions + s.timers).toBe(0);
-    },
-    { timeout: 5000, interval: 20 },
-  );
+  await expectNoLeaks(ua);
   await ua.stop();
   expect(ua.stack.stats.connections).toBe(0);
 });

@@ -207,3 +207,16 @@ export class TestUa {
     tx.respond(r);
   }
 }
+
+/** Leak check: once transaction timers have run out, no transaction, timer or dialog is left. */
+export async function expectNoLeaks(ua: TestUa, timeout = 10_000): Promise<void> {
+  const { expect, vi } = await import('vitest');
+  await vi.waitFor(
+    () => {
+      const s = ua.stack.stats;
+      expect(s.serverTransactions + s.clientTransactions + s.timers).toBe(0);
+    },
+    { timeout, interval: 20 },
+  );
+  expect(ua.dialogs.size).toBe(0);
+}
