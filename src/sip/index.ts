@@ -28,4 +28,5 @@ export * from './transport/framer.ts';
 export * from './transport/stream.ts';
 export * from './transport/types.ts';
 export * from './transport/udp.ts';
+export * from './transport/ws.ts';
 export * from './uri.ts';

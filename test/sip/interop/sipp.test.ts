@@ -92,7 +92,7 @@ describe.each(['udp', 'tcp'] as const)('sipp over %s', (transport) => {
     const run = await runSipp({ scenario: { file: 'options_uas.xml' }, transport });
     await listening(run.port, transport);
     const target = { protocol: transport, address: '127.0.0.1', port: run.port };
-    const req = newRequest(ua, 'OPTIONS', `sip:sipp@127.0.0.1:${run.port}`, transport);
+    const req = newRequest(ua.stack, 'OPTIONS', `sip:sipp@127.0.0.1:${run.port}`, transport);
     const { response } = await transact(ua, req, target);
     expect(response.status).toBe(200);
     expect((await run.done).code).toBe(0);

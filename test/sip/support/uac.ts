@@ -9,6 +9,7 @@ import {
   newTag,
   SipRequest,
   type SipResponse,
+  type SipStack,
   SipUri,
   type Target,
 } from '../../../src/sip/index.ts';
@@ -40,13 +41,13 @@ export function transact(
 }
 
 export function newRequest(
-  ua: TestUa,
+  stack: SipStack,
   method: string,
   uri: string,
   protocol: Target['protocol'],
 ): SipRequest {
   const req = new SipRequest(method, SipUri.parse(uri));
-  req.append('From', `<sip:tester@${ua.stack.viaHost(protocol)}>;tag=${newTag()}`);
+  req.append('From', `<sip:tester@${stack.viaHost(protocol)}>;tag=${newTag()}`);
   req.append('To', `<${uri}>`);
   req.append('Call-ID', newCallId());
   req.append('CSeq', `1 ${method}`);
@@ -62,7 +63,7 @@ export interface Call {
 
 /** INVITE with SDP; on a 2xx builds the dialog and ACKs it (again for every retransmitted 2xx). */
 export async function call(ua: TestUa, target: Target, uri: string): Promise<Call> {
-  const invite = newRequest(ua, 'INVITE', uri, target.protocol);
+  const invite = newRequest(ua.stack, 'INVITE', uri, target.protocol);
   invite.append('Contact', `<sip:tester@${ua.stack.hostPort(target.protocol)};transport=${target.protocol}>`);
   invite.append('Content-Type', 'application/sdp');
   invite.body = Buffer.from(SDP(41000));
@@ -102,14 +103,14 @@ export async function register(
   user: string,
   password: string,
 ): Promise<SipResponse[]> {
-  const req = newRequest(ua, 'REGISTER', registrar, target.protocol);
+  const req = newRequest(ua.stack, 'REGISTER', registrar, target.protocol);
   req.set('To', `<sip:${user}@${SipUri.parse(registrar).host}>`);
   req.set('From', `<sip:${user}@${SipUri.parse(registrar).host}>;tag=${newTag()}`);
   req.append('Contact', `<sip:${user}@${ua.stack.hostPort(target.protocol)};transport=${target.protocol}>`);
   req.append('Expires', '600');
   const first = await transact(ua, req, target);
   if (first.response.status !== 401 && first.response.status !== 407) return [first.response];
-  const again = newRequest(ua, 'REGISTER', registrar, target.protocol);
+  const again = newRequest(ua.stack, 'REGISTER', registrar, target.protocol);
   for (const h of ['To', 'From', 'Call-ID', 'Contact', 'Expires']) again.set(h, req.get(h));
   again.set('CSeq', '2 REGISTER');
   if (!new DigestClient({ username: user, password }).authorize(again, first.response))
