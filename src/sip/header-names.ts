@@ -96,28 +96,8 @@ export interface HeaderName {
   readonly key: string;
   /** The form written on the wire. */
   readonly display: string;
-}
-
-const byExact = new Map<string, HeaderName>();
-const byLower = new Map<string, HeaderName>();
-for (const display of CANONICAL) {
-  const name = { key: display.toLowerCase(), display };
-  byLower.set(name.key, name);
-  byExact.set(display, name);
-}
-for (const [short, long] of Object.entries(COMPACT)) {
-  const name = byLower.get(long.toLowerCase())!;
-  byLower.set(short, name);
-  byExact.set(short, name);
-  byExact.set(short.toUpperCase(), name);
-}
-
-/** The key and wire form of a header name; unknown names keep the case they were given. */
-export function headerName(name: string): HeaderName {
-  const exact = byExact.get(name);
-  if (exact) return exact;
-  const lower = name.toLowerCase();
-  return byLower.get(lower) ?? { key: lower, display: name };
+  /** A bit of its own for the fields the parser counts (single-valued ones and Via), else 0. */
+  readonly bit: number;
 }
 
 /** Header fields that may appear at most once (RFC 3261 §7.3.1, §20). */
@@ -145,3 +125,28 @@ export const SINGLE_VALUED: ReadonlySet<string> = new Set([
   'priority',
   'mime-version',
 ]);
+const BITS = new Map([...SINGLE_VALUED, 'via'].map((k, i) => [k, 2 ** i]));
+export const headerBit = (key: string): number => BITS.get(key) ?? 0;
+
+const byExact = new Map<string, HeaderName>();
+const byLower = new Map<string, HeaderName>();
+for (const display of CANONICAL) {
+  const key = display.toLowerCase();
+  const name = { key, display, bit: headerBit(key) };
+  byLower.set(name.key, name);
+  byExact.set(display, name);
+}
+for (const [short, long] of Object.entries(COMPACT)) {
+  const name = byLower.get(long.toLowerCase())!;
+  byLower.set(short, name);
+  byExact.set(short, name);
+  byExact.set(short.toUpperCase(), name);
+}
+
+/** The key and wire form of a header name; unknown names keep the case they were given. */
+export function headerName(name: string): HeaderName {
+  const exact = byExact.get(name);
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  return byLower.get(lower) ?? { key: lower, display: name, bit: 0 };
+}

@@ -31,7 +31,7 @@ export abstract class SipMessage {
   /** Header values, parallel to names (one entry per header line). */
   readonly values: string[] = [];
   body: Buffer = EMPTY;
-  readonly #cache = new Map<string, unknown>();
+  private readonly cache = new Map<string, unknown>();
 
   abstract startLine(): string;
 
@@ -71,7 +71,7 @@ export abstract class SipMessage {
     this.names.push(h.display);
     this.keys.push(h.key);
     this.values.push(String(value));
-    this.#cache.delete(h.key);
+    this.cache.delete(h.key);
     return this;
   }
 
@@ -83,7 +83,7 @@ export abstract class SipMessage {
     this.names.splice(at, 0, h.display);
     this.keys.splice(at, 0, h.key);
     this.values.splice(at, 0, String(value));
-    this.#cache.delete(h.key);
+    this.cache.delete(h.key);
     return this;
   }
 
@@ -96,7 +96,7 @@ export abstract class SipMessage {
         this.values.splice(i, 1);
       }
     }
-    this.#cache.delete(key);
+    this.cache.delete(key);
     return this;
   }
 
@@ -112,28 +112,37 @@ export abstract class SipMessage {
       this.keys.splice(i, 1);
       this.values.splice(i, 1);
     } else this.values[i] = items.join(', ');
-    this.#cache.delete(key);
+    this.cache.delete(key);
     return first;
   }
 
   /** A typed view of a header field, parsed once; a grammar error becomes a SipParseError (400). */
   protected typed<T>(key: string, parse: (lines: string[]) => T | null): T {
-    if (this.#cache.has(key)) return this.#cache.get(key) as T;
-    const lines: string[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) lines.push(this.values[i]!);
+    const cache = this.cache;
+    const hit = cache.get(key);
+    if (hit !== undefined || cache.has(key)) return hit as T;
+    const keys = this.keys;
+    const first = keys.indexOf(key);
+    let lines: string[];
+    if (first < 0) lines = [];
+    else if (keys.indexOf(key, first + 1) < 0) lines = [this.values[first]!];
+    else {
+      lines = [];
+      for (let i = first; i < keys.length; i++) if (keys[i] === key) lines.push(this.values[i]!);
+    }
     const value = parse(lines);
     if (value === null) throw new SipParseError(400, `invalid ${headerName(key).display} header`);
-    this.#cache.set(key, value);
+    cache.set(key, value);
     return value;
   }
 
   /** Clears cached typed views; call after changing names/values directly. */
   touched(): void {
-    this.#cache.clear();
+    this.cache.clear();
   }
 
   get via(): Via[] {
-    return this.typed('via', listOf(parseVia));
+    return this.typed('via', P.via);
   }
   get topVia(): Via {
     const v = this.via[0];
@@ -141,65 +150,51 @@ export abstract class SipMessage {
     return v;
   }
   get from(): NameAddr {
-    return this.typed('from', single(parseNameAddr, true));
+    return this.typed('from', P.nameAddrRequired);
   }
   get to(): NameAddr {
-    return this.typed('to', single(parseNameAddr, true));
+    return this.typed('to', P.nameAddrRequired);
   }
   get callId(): string {
-    return this.typed(
-      'call-id',
-      single((v) => (v.length > 0 && !/\s/.test(v) ? v : null), true),
-    );
+    return this.typed('call-id', P.callId);
   }
   get cseq(): CSeq {
-    return this.typed('cseq', single(parseCSeq, true));
+    return this.typed('cseq', P.cseq);
   }
   get maxForwards(): number | undefined {
-    return this.typed(
-      'max-forwards',
-      single((v) => parseUint(v, 255), false),
-    );
+    return this.typed('max-forwards', P.maxForwards);
   }
   /** Expires in seconds; values beyond 2**32-1 are clamped (RFC 3261 §20.19). */
   get expires(): number | undefined {
-    return this.typed(
-      'expires',
-      single((v) => (/^\s*\d+\s*$/.test(v) ? Math.min(Number(v), 0xffffffff) : null), false),
-    );
+    return this.typed('expires', P.expires);
   }
   get contentLength(): number | undefined {
-    return this.typed(
-      'content-length',
-      single((v) => parseUint(v, 0x7fffffff), false),
-    );
+    return this.typed('content-length', P.contentLength);
   }
   get contentType(): MediaType | undefined {
-    return this.typed('content-type', single(parseMediaType, false));
+    return this.typed('content-type', P.mediaType);
   }
   /** Contact values; `'*'` for the wildcard of a REGISTER that removes all bindings. */
   get contact(): NameAddr[] | '*' {
-    return this.typed('contact', (lines) =>
-      lines.length === 1 && lines[0]!.trim() === '*' ? '*' : listOf(parseNameAddr)(lines),
-    );
+    return this.typed('contact', P.contact);
   }
   get route(): NameAddr[] {
-    return this.typed('route', listOf(parseNameAddr));
+    return this.typed('route', P.nameAddrs);
   }
   get recordRoute(): NameAddr[] {
-    return this.typed('record-route', listOf(parseNameAddr));
+    return this.typed('record-route', P.nameAddrs);
   }
   get path(): NameAddr[] {
-    return this.typed('path', listOf(parseNameAddr));
+    return this.typed('path', P.nameAddrs);
   }
   get pAssertedIdentity(): NameAddr[] {
-    return this.typed('p-asserted-identity', listOf(parseNameAddr));
+    return this.typed('p-asserted-identity', P.nameAddrs);
   }
   get referTo(): NameAddr | undefined {
-    return this.typed('refer-to', single(parseNameAddr, false));
+    return this.typed('refer-to', P.nameAddr);
   }
   get referredBy(): NameAddr | undefined {
-    return this.typed('referred-by', single(parseNameAddr, false));
+    return this.typed('referred-by', P.nameAddr);
   }
   get require(): string[] {
     return this.typed('require', parseTokenList);
@@ -217,53 +212,38 @@ export abstract class SipMessage {
     return this.typed('allow', parseTokenList);
   }
   get accept(): MediaType[] {
-    return this.typed('accept', listOf(parseMediaType));
+    return this.typed('accept', P.mediaTypes);
   }
   get event(): TokenParams | undefined {
-    return this.typed(
-      'event',
-      single((v) => parseTokenParams(v), false),
-    );
+    return this.typed('event', P.tokenParams);
   }
   get subscriptionState(): TokenParams | undefined {
-    return this.typed(
-      'subscription-state',
-      single((v) => parseTokenParams(v), false),
-    );
+    return this.typed('subscription-state', P.tokenParams);
   }
   get sessionExpires(): TokenParams | undefined {
-    return this.typed(
-      'session-expires',
-      single((v) => parseTokenParams(v), false),
-    );
+    return this.typed('session-expires', P.tokenParams);
   }
   get minSE(): TokenParams | undefined {
-    return this.typed(
-      'min-se',
-      single((v) => parseTokenParams(v), false),
-    );
+    return this.typed('min-se', P.tokenParams);
   }
   /** Replaces = callid *(SEMI replaces-param) (RFC 3891). */
   get replaces(): TokenParams | undefined {
-    return this.typed(
-      'replaces',
-      single((v) => parseTokenParams(v, false), false),
-    );
+    return this.typed('replaces', P.replaces);
   }
   get privacy(): string[] {
-    return this.typed('privacy', (lines) => (lines.length === 0 ? [] : parsePrivacy(lines.join(';'))));
+    return this.typed('privacy', P.privacy);
   }
   get authorization(): AuthValue[] {
-    return this.typed('authorization', (lines) => all(lines.map(parseAuth)));
+    return this.typed('authorization', P.auth);
   }
   get proxyAuthorization(): AuthValue[] {
-    return this.typed('proxy-authorization', (lines) => all(lines.map(parseAuth)));
+    return this.typed('proxy-authorization', P.auth);
   }
   get wwwAuthenticate(): AuthValue[] {
-    return this.typed('www-authenticate', (lines) => all(lines.map(parseAuth)));
+    return this.typed('www-authenticate', P.auth);
   }
   get proxyAuthenticate(): AuthValue[] {
-    return this.typed('proxy-authenticate', (lines) => all(lines.map(parseAuth)));
+    return this.typed('proxy-authenticate', P.auth);
   }
 
   /** The message as text (the body decoded as UTF-8), with a Content-Length that matches the body. */
@@ -274,9 +254,13 @@ export abstract class SipMessage {
   /** The wire form: start line, header fields, CRLF, body; Content-Length is always written last and true. */
   toBuffer(): Buffer {
     const head = this.head();
-    if (this.body.length === 0) return Buffer.from(head, 'utf8');
-    const h = Buffer.from(head, 'utf8');
-    return Buffer.concat([h, this.body], h.length + this.body.length);
+    const body = this.body;
+    if (body.length === 0) return Buffer.from(head, 'utf8');
+    const size = Buffer.byteLength(head, 'utf8');
+    const out = Buffer.allocUnsafe(size + body.length);
+    out.write(head, 0, 'utf8');
+    body.copy(out, size);
+    return out;
   }
 
   private head(): string {
@@ -343,6 +327,28 @@ function listOf<T>(parse: (v: string) => T | null): (lines: string[]) => T[] | n
 function all<T>(items: (T | null)[]): T[] | null {
   return items.every((x) => x !== null) ? (items as T[]) : null;
 }
+
+/** The parsers behind the typed getters, built once. */
+const nameAddrs = listOf(parseNameAddr);
+const P = {
+  via: listOf(parseVia),
+  nameAddrs,
+  nameAddr: single(parseNameAddr, false),
+  nameAddrRequired: single(parseNameAddr, true),
+  callId: single((v) => (v.length > 0 && !/\s/.test(v) ? v : null), true),
+  cseq: single(parseCSeq, true),
+  maxForwards: single((v) => parseUint(v, 255), false),
+  expires: single((v) => (/^\s*\d+\s*$/.test(v) ? Math.min(Number(v), 0xffffffff) : null), false),
+  contentLength: single((v) => parseUint(v, 0x7fffffff), false),
+  mediaType: single(parseMediaType, false),
+  mediaTypes: listOf(parseMediaType),
+  contact: (lines: string[]): NameAddr[] | '*' | null =>
+    lines.length === 1 && lines[0]!.trim() === '*' ? '*' : nameAddrs(lines),
+  tokenParams: single((v) => parseTokenParams(v), false),
+  replaces: single((v) => parseTokenParams(v, false), false),
+  privacy: (lines: string[]) => (lines.length === 0 ? [] : parsePrivacy(lines.join(';'))),
+  auth: (lines: string[]) => all(lines.map(parseAuth)),
+};
 
 export const isRequest = (m: SipMessage): m is SipRequest => m instanceof SipRequest;
 export const isResponse = (m: SipMessage): m is SipResponse => m instanceof SipResponse;

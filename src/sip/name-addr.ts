@@ -1,12 +1,26 @@
 // name-addr / addr-spec values (From, To, Contact, Route, Record-Route, Path, Refer-To,
 // Referred-By, P-Asserted-Identity): RFC 3261 §20.10 and §25.1.
-import { formatParams, isWs, type Params, parseParams, quote, readQuoted, skipWs } from './grammar.ts';
+
+import { SipParseError } from './errors.ts';
+import {
+  formatParams,
+  isTokenChar,
+  isWs,
+  type Params,
+  parseParams,
+  quote,
+  readQuoted,
+  skipWs,
+} from './grammar.ts';
 import { parseUri, type Uri } from './uri.ts';
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 
 export class NameAddr {
   readonly #text: string | undefined;
+  #uri: Uri | string;
   constructor(
-    readonly uri: Uri,
+    uri: Uri | string,
     /** Display name, unquoted; null when absent. */
     readonly displayName: string | null = null,
     /** Header parameters (tag, expires, q, lr ...). */
@@ -14,6 +28,22 @@ export class NameAddr {
     text?: string,
   ) {
     this.#text = text;
+    this.#uri = uri;
+  }
+
+  /** The URI, parsed on first use (a malformed one raises a UriError, which the stack answers 400). */
+  get uri(): Uri {
+    const u = this.#uri;
+    if (typeof u !== 'string') return u;
+    const parsed = parseUri(u);
+    if (!parsed) throw new SipParseError(400, `invalid URI ${u.slice(0, 80)}`);
+    this.#uri = parsed;
+    return parsed;
+  }
+
+  /** The URI's text, without parsing it. */
+  get uriText(): string {
+    return this.#uri.toString();
   }
 
   get tag(): string | undefined {
@@ -41,7 +71,7 @@ export class NameAddr {
   toString(): string {
     if (this.#text !== undefined) return this.#text;
     const dn = this.displayName === null ? '' : `${quote(this.displayName)} `;
-    return `${dn}<${this.uri.toString()}>${formatParams(this.params)}`;
+    return `${dn}<${this.uriText}>${formatParams(this.params)}`;
   }
 }
 
@@ -91,19 +121,19 @@ export function parseNameAddr(text: string): NameAddr | null {
     const c = uriText.charCodeAt(k);
     if (c <= 32 || c === 127) return null;
   }
-  const uri = parseUri(uriText);
-  if (!uri) return null;
+  // absoluteURI: scheme ":" ...; the rest is parsed when the URI is first used.
+  const colon = uriText.indexOf(':');
+  if (colon <= 0 || !SCHEME.test(uriText.slice(0, colon))) return null;
   const params = parseParams(s, end);
   if (!params) return null;
-  return new NameAddr(uri, displayName, params, text.trim());
+  return new NameAddr(uriText, displayName, params, text.trim());
 }
 
 function isTokenWords(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (isWs(c)) continue;
-    if (c >= 128) continue; // tolerate UTF-8 in unquoted display names
-    if (!/[A-Za-z0-9\-.!%*_+`'~]/.test(s[i]!)) return false;
+    // token characters and LWS; UTF-8 is tolerated in unquoted display names
+    if (!isWs(c) && c < 128 && !isTokenChar(c)) return false;
   }
   return true;
 }

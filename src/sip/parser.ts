@@ -4,7 +4,11 @@
 // a broken response raises one with status null: it is dropped.
 import { SipParseError } from './errors.ts';
 import { isToken, isWs } from './grammar.ts';
-import { headerName, SINGLE_VALUED } from './header-names.ts';
+import { headerBit, headerName } from './header-names.ts';
+
+const VIA_BIT = headerBit('via');
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'].reduce((m, k) => m | headerBit(k), 0);
+
 import { type SipMessage, SipRequest, SipResponse } from './message.ts';
 import { parseUri, SipUri } from './uri.ts';
 
@@ -48,39 +52,60 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   const line = head.slice(0, eol);
   const message = parseStartLine(line);
   const isReq = message instanceof SipRequest;
-  const fail = (status: number, why: string): never => {
-    throw new MessageParseError(isReq ? status : null, why, message);
-  };
   let pos = eol + 2;
   const { names, keys, values } = message;
-  while (pos < head.length) {
+  const end2 = head.length;
+  let seen = 0;
+  let repeated = 0;
+  while (pos < end2) {
     eol = head.indexOf('\r\n', pos);
-    let text = head.slice(pos, eol);
-    pos = eol + 2;
+    let lineEnd = eol;
+    let folded: string | undefined;
     // Header folding: a line starting with SP or HTAB continues the previous one (§7.3.1).
-    while (pos < head.length && isWs(head.charCodeAt(pos))) {
-      eol = head.indexOf('\r\n', pos);
-      text += ` ${head.slice(pos, eol).trim()}`;
-      pos = eol + 2;
+    let next = eol + 2;
+    while (next < end2 && isWs(head.charCodeAt(next))) {
+      folded ??= head.slice(pos, lineEnd);
+      eol = head.indexOf('\r\n', next);
+      folded += ` ${head.slice(next, eol).trim()}`;
+      lineEnd = eol;
+      next = eol + 2;
     }
-    if (text.length > limits.maxLineLength) fail(400, 'header line too long');
-    if (keys.length >= limits.maxHeaders) fail(400, 'too many header fields');
-    const colon = text.indexOf(':');
-    if (colon <= 0) fail(400, 'header line without a colon');
+    const text = folded ?? head;
+    const start = folded === undefined ? pos : 0;
+    const stop = folded === undefined ? lineEnd : folded.length;
+    pos = next;
+    if (stop - start > limits.maxLineLength) fail(message, isReq, 400, 'header line too long');
+    if (keys.length >= limits.maxHeaders) fail(message, isReq, 400, 'too many header fields');
+    const colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= stop || colon === start)
+      fail(message, isReq, 400, 'header line without a colon');
     let nameEnd = colon;
-    while (nameEnd > 0 && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const raw = text.slice(0, nameEnd);
-    if (!isToken(raw)) fail(400, 'invalid header name');
+    while (nameEnd > start && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    const raw = text.slice(start, nameEnd);
     const h = headerName(raw);
+    if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
     names.push(h.display);
     keys.push(h.key);
-    values.push(text.slice(colon + 1).trim());
+    values.push(text.slice(colon + 1, stop).trim());
+    repeated |= seen & h.bit;
+    seen |= h.bit;
   }
   try {
+    if ((repeated & ~VIA_BIT) !== 0)
+      throw new SipParseError(400, 'a single-valued header field appears twice');
+    if ((seen & REQUIRED) !== REQUIRED) {
+      const missing = ['via', 'from', 'to', 'call-id', 'cseq'].find((k) => (seen & headerBit(k)) === 0) ?? '';
+      throw new SipParseError(400, `missing ${headerName(missing).display} header`);
+    }
     validate(message);
   } catch (e) {
     if (e instanceof MessageParseError) throw e;
-    fail(e instanceof SipParseError && e.status !== null ? e.status : 400, (e as Error).message);
+    fail(
+      message,
+      isReq,
+      e instanceof SipParseError && e.status !== null ? e.status : 400,
+      (e as Error).message,
+    );
   }
   const bodyStart = end + 4;
   const available = data.length - bodyStart;
@@ -88,11 +113,15 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   if (cl === undefined) {
     message.body = data.subarray(bodyStart);
   } else if (cl > available) {
-    fail(400, 'Content-Length larger than the body');
+    fail(message, isReq, 400, 'Content-Length larger than the body');
   } else {
     message.body = data.subarray(bodyStart, bodyStart + cl);
   }
   return message;
+}
+
+function fail(message: SipMessage, isRequest: boolean, status: number, why: string): never {
+  throw new MessageParseError(isRequest ? status : null, why, message);
 }
 
 function parseStartLine(line: string): SipMessage {
@@ -133,17 +162,11 @@ function parseStartLine(line: string): SipMessage {
   return partial;
 }
 
-/** Header fields every message carries, and the ones the stack reads before anything else. */
+/**
+ * Header fields every message carries, and those transaction matching reads: Via, From and
+ * To (their tags), Call-ID, CSeq, Content-Length, Max-Forwards.
+ */
 function validate(m: SipMessage): void {
-  const { keys } = m;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (SINGLE_VALUED.has(k) && keys.indexOf(k, i + 1) > 0)
-      throw new SipParseError(400, `more than one ${k}`);
-  }
-  for (const k of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!keys.includes(k)) throw new SipParseError(400, `missing ${headerName(k).display} header`);
-  }
   m.topVia;
   m.from;
   m.to;
@@ -153,10 +176,21 @@ function validate(m: SipMessage): void {
   if (m instanceof SipRequest) {
     if (cseq.method !== m.method) throw new SipParseError(400, 'CSeq method does not match the request');
     m.maxForwards;
-    m.contact;
-    m.route;
-    m.recordRoute;
-    m.contentType;
-    m.require;
   }
+}
+
+/**
+ * The header fields a server reads before its application sees a request, parsed now so that
+ * a malformed one is answered 400 (RFC 3261 §8.2): From/To URIs, Contact, Route,
+ * Record-Route, Content-Type, Require. `parseMessage` leaves them for first use.
+ */
+export function validateRequest(m: SipRequest): void {
+  m.from.uri;
+  m.to.uri;
+  const contact = m.contact;
+  if (contact !== '*') for (const c of contact) c.uri;
+  for (const r of m.route) r.uri;
+  for (const r of m.recordRoute) r.uri;
+  m.contentType;
+  m.require;
 }

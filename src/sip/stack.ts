@@ -6,7 +6,13 @@ import { SipError, TransportError } from './errors.ts';
 import { createCancel, createResponse, newBranch } from './factory.ts';
 import { Via } from './headers.ts';
 import { type SipMessage, SipRequest, type SipResponse } from './message.ts';
-import { DEFAULT_LIMITS, MessageParseError, type ParseLimits, parseMessage } from './parser.ts';
+import {
+  DEFAULT_LIMITS,
+  MessageParseError,
+  type ParseLimits,
+  parseMessage,
+  validateRequest,
+} from './parser.ts';
 import { checkRequest, DEFAULT_POLICY, type RequestPolicy } from './policy.ts';
 import { type Resolver, SystemResolver } from './resolver.ts';
 import { InviteClientTransaction } from './transactions/invite-client-transaction.ts';
@@ -167,6 +173,7 @@ export class SipStack {
   }
 
   private receiveRequest(request: SipRequest, flow: Flow): void {
+    validateRequest(request);
     this.stampVia(request, flow);
     const key = serverKey(request);
     const existing = this.#server.get(key);
