@@ -45,8 +45,9 @@ describe('RFC 5118 IPv6 messages', () => {
     expect((m.uri as SipUri).host).toBe('[2001:db8::10]');
     expect((m.uri as SipUri).hostname).toBe('2001:db8::10');
     expect(m.topVia.host).toBe('[2001:db8::9:1]');
+    expect(m.get('Contact')).toBe('"Caller" <sip:caller@[2001:db8::1]>');
     const c = m.contact;
-    expect(c !== '*' && (c[0]?.uri as SipUri).host).toBe('[2001:db8::1]');
+    expect(c !== '*' && c[0]?.uri.toString()).toBe('sip:caller@[2001:db8::1]');
   });
 
   it('4.2: an IPv6 address without brackets in the Request-URI is refused with 400', () => {
