@@ -264,8 +264,52 @@ export class SipStack {
     user: ClientTransactionUser,
     options: SendOptions = {},
   ): Promise<ClientTransaction> {
-    const target = options.target ?? (await this.resolve(request))[0];
-    if (!target) throw new TransportError(`cannot resolve ${request.uri}`);
+    if (options.target) return this.startTransaction(request, user, options.target);
+    const targets = await this.resolve(request);
+    if (targets.length === 0) throw new TransportError(`cannot resolve ${request.uri}`);
+    return this.startWithFailover(request, user, targets);
+  }
+
+  /**
+   * RFC 3263 §4.3: on a transport error, a timeout or a 503 before any other response, the
+   * request goes to the next target in a new transaction (a new branch). The TU sees the
+   * responses of whichever attempt answers, and the failure of the last one.
+   */
+  private startWithFailover(
+    request: SipRequest,
+    user: ClientTransactionUser,
+    targets: Target[],
+  ): ClientTransaction {
+    const [target, ...rest] = targets as [Target, ...Target[]];
+    let answered = false;
+    const canRetry = () => !answered && rest.length > 0;
+    const next = () => {
+      const again = new SipRequest(request.method, request.uri);
+      for (let i = 0; i < request.keys.length; i++) again.append(request.names[i]!, request.values[i]!);
+      again.shift('Via');
+      again.body = request.body;
+      this.startWithFailover(again, user, rest);
+    };
+    const failover: ClientTransactionUser = {
+      onResponse: (r, tx) => {
+        if (r.status === 503 && canRetry()) return next();
+        answered = true;
+        user.onResponse(r, tx);
+      },
+      onTimeout: (tx) => (canRetry() ? next() : user.onTimeout?.(tx)),
+      onTransportError: (e, tx) => (canRetry() ? next() : user.onTransportError?.(e, tx)),
+      onTerminated: (tx) => {
+        if (!canRetry()) user.onTerminated?.(tx);
+      },
+    };
+    return this.startTransaction(request, failover, target);
+  }
+
+  private startTransaction(
+    request: SipRequest,
+    user: ClientTransactionUser,
+    target: Target | Flow,
+  ): ClientTransaction {
     const transport = this.#transports.get(target.protocol);
     if (!transport) throw new TransportError(`no ${target.protocol} transport`);
     if (!request.has('Via')) request.prepend('Via', this.newVia(target.protocol));

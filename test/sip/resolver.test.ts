@@ -1,0 +1,228 @@
+// RFC 3263 resolution with a DNS of our own making (a DnsLookup that answers from a table and
+// counts queries), and the stack's failover across targets (§4.3) against live sockets.
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  createResponse,
+  type DnsLookup,
+  newCallId,
+  newTag,
+  orderSrv,
+  SipRequest,
+  type SipResponse,
+  SipStack,
+  SipUri,
+  StreamTransport,
+  SystemResolver,
+  UdpTransport,
+} from '../../src/sip/index.ts';
+
+interface Zone {
+  srv?: Record<string, { name: string; port: number; priority: number; weight: number }[]>;
+  a?: Record<string, string[]>;
+  aaaa?: Record<string, string[]>;
+}
+
+function fakeDns(zone: Zone, ttl = 60): DnsLookup & { queries: string[] } {
+  const queries: string[] = [];
+  const fail = () => Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
+  return {
+    queries,
+    srv: (n) => (queries.push(`SRV ${n}`), zone.srv?.[n] ? Promise.resolve(zone.srv[n]) : fail()),
+    a: (n) => (
+      queries.push(`A ${n}`),
+      zone.a?.[n] ? Promise.resolve(zone.a[n].map((address) => ({ address, ttl }))) : fail()
+    ),
+    aaaa: (n) => (
+      queries.push(`AAAA ${n}`),
+      zone.aaaa?.[n] ? Promise.resolve(zone.aaaa[n].map((address) => ({ address, ttl }))) : fail()
+    ),
+  };
+}
+
+const uri = (s: string) => SipUri.parse(s);
+
+describe('RFC 3263 resolution', () => {
+  it('uses an IP literal as it is, with the default port of its transport', async () => {
+    const dns = fakeDns({});
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:a@192.0.2.1'), ['udp', 'tcp'])).toEqual([
+      { protocol: 'udp', address: '192.0.2.1', port: 5060 },
+    ]);
+    expect(await r.resolve(uri('sips:a@[2001:db8::1]'), ['tls'])).toEqual([
+      { protocol: 'tls', address: '2001:db8::1', port: 5061 },
+    ]);
+    expect(dns.queries).toEqual([]);
+  });
+
+  it('skips SRV when a port is given (§4.2)', async () => {
+    const dns = fakeDns({ a: { 'pbx.test': ['192.0.2.7'] } });
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:a@pbx.test:5070;transport=tcp'), ['udp', 'tcp'])).toEqual([
+      { protocol: 'tcp', address: '192.0.2.7', port: 5070 },
+    ]);
+    expect(dns.queries).toEqual(['A pbx.test', 'AAAA pbx.test']);
+  });
+
+  it('follows SRV records by priority, then A and AAAA of each target', async () => {
+    const dns = fakeDns({
+      srv: {
+        '_sip._udp.carrier.test': [
+          { name: 'backup.carrier.test', port: 5080, priority: 20, weight: 0 },
+          { name: 'main.carrier.test', port: 5060, priority: 10, weight: 0 },
+        ],
+      },
+      a: { 'main.carrier.test': ['192.0.2.10'], 'backup.carrier.test': ['192.0.2.20'] },
+      aaaa: { 'main.carrier.test': ['2001:db8::10'] },
+    });
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:trunk@carrier.test'), ['udp', 'tcp'])).toEqual([
+      { protocol: 'udp', address: '192.0.2.10', port: 5060 },
+      { protocol: 'udp', address: '2001:db8::10', port: 5060 },
+      { protocol: 'udp', address: '192.0.2.20', port: 5080 },
+    ]);
+  });
+
+  it('tries the transports we have in order, and _sips._tcp for sips', async () => {
+    const dns = fakeDns({
+      srv: { '_sip._tcp.t.test': [{ name: 'h.t.test', port: 5062, priority: 1, weight: 1 }] },
+      a: { 'h.t.test': ['192.0.2.5'] },
+    });
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:x@t.test'), ['udp', 'tcp'])).toEqual([
+      { protocol: 'tcp', address: '192.0.2.5', port: 5062 },
+    ]);
+    await r.resolve(uri('sips:x@t.test'), ['udp', 'tcp', 'tls']);
+    expect(dns.queries).toContain('SRV _sips._tcp.t.test');
+  });
+
+  it('falls back to A/AAAA at the default port without SRV records', async () => {
+    const r = new SystemResolver(fakeDns({ a: { 'plain.test': ['192.0.2.9'] } }));
+    expect(await r.resolve(uri('sip:x@plain.test'), ['udp'])).toEqual([
+      { protocol: 'udp', address: '192.0.2.9', port: 5060 },
+    ]);
+  });
+
+  it('caches answers for their TTL and asks again after it', async () => {
+    let now = 0;
+    const dns = fakeDns({ a: { 'c.test': ['192.0.2.1'] } }, 30);
+    const r = new SystemResolver(dns, 60_000, () => now);
+    await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
+    await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
+    expect(dns.queries.filter((q) => q === 'A c.test')).toHaveLength(1);
+    now += 31_000;
+    await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
+    expect(dns.queries.filter((q) => q === 'A c.test')).toHaveLength(2);
+  });
+
+  it('orders SRV records of one priority by weight (RFC 2782)', () => {
+    const recs = [
+      { name: 'light', priority: 1, weight: 1 },
+      { name: 'heavy', priority: 1, weight: 99 },
+      { name: 'later', priority: 2, weight: 50 },
+    ];
+    expect(orderSrv(recs, () => 0.5).map((r) => r.name)).toEqual(['heavy', 'light', 'later']);
+    expect(orderSrv(recs, () => 0.001).map((r) => r.name)).toEqual(['light', 'heavy', 'later']);
+  });
+});
+
+describe('failover across targets (RFC 3263 §4.3)', () => {
+  function options(target: string): SipRequest {
+    const req = new SipRequest('OPTIONS', uri(target));
+    req.append('From', `<sip:probe@127.0.0.1>;tag=${newTag()}`);
+    req.append('To', `<${target}>`);
+    req.append('Call-ID', newCallId());
+    req.append('CSeq', '1 OPTIONS');
+    return req;
+  }
+
+  async function deadTcpPort(): Promise<number> {
+    return new Promise((resolve) => {
+      const s = createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => resolve(port));
+      });
+    });
+  }
+
+  it('moves to the next SRV target when a connection is refused', async () => {
+    const server = new SipStack(
+      { transports: [new StreamTransport('tcp', { host: '127.0.0.1', port: 0 })] },
+      { onRequest: (req, tx) => tx.respond(createResponse(req, 200)) },
+    );
+    await server.start();
+    const dead = await deadTcpPort();
+    const dns = fakeDns({
+      srv: {
+        '_sip._tcp.fo.test': [
+          { name: 'dead.fo.test', port: dead, priority: 1, weight: 0 },
+          { name: 'live.fo.test', port: server.transport('tcp')!.localPort, priority: 2, weight: 0 },
+        ],
+      },
+      a: { 'dead.fo.test': ['127.0.0.1'], 'live.fo.test': ['127.0.0.1'] },
+    });
+    const client = new SipStack(
+      {
+        transports: [new StreamTransport('tcp', { host: '127.0.0.1', port: 0 })],
+        resolver: new SystemResolver(dns),
+      },
+      { onRequest: () => {} },
+    );
+    await client.start();
+    const response = await new Promise<SipResponse>((resolve, reject) => {
+      client.request(options('sip:x@fo.test'), {
+        onResponse: (r) => r.status >= 200 && resolve(r),
+        onTransportError: reject,
+      });
+    });
+    expect(response.status).toBe(200);
+    await client.stop();
+    await server.stop();
+  });
+
+  it('moves to the next target on a 503, and reports the last answer when all fail', async () => {
+    const answers: number[] = [];
+    const mk = (status: number) =>
+      new SipStack(
+        { transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })] },
+        {
+          onRequest: (req, tx) => {
+            answers.push(status);
+            tx.respond(createResponse(req, status));
+          },
+        },
+      );
+    const busy = mk(503);
+    const fine = mk(200);
+    await busy.start();
+    await fine.start();
+    const dns = fakeDns({
+      srv: {
+        '_sip._udp.pair.test': [
+          { name: 'busy.test', port: busy.transport('udp')!.localPort, priority: 1, weight: 0 },
+          { name: 'fine.test', port: fine.transport('udp')!.localPort, priority: 2, weight: 0 },
+        ],
+        '_sip._udp.bad.test': [
+          { name: 'busy.test', port: busy.transport('udp')!.localPort, priority: 1, weight: 0 },
+        ],
+      },
+      a: { 'busy.test': ['127.0.0.1'], 'fine.test': ['127.0.0.1'] },
+    });
+    const client = new SipStack(
+      { transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })], resolver: new SystemResolver(dns) },
+      { onRequest: () => {} },
+    );
+    await client.start();
+    const send = (target: string) =>
+      new Promise<number>((resolve) => {
+        void client.request(options(target), { onResponse: (r) => r.status >= 200 && resolve(r.status) });
+      });
+    expect(await send('sip:x@pair.test')).toBe(200);
+    expect(answers).toEqual([503, 200]);
+    expect(await send('sip:x@bad.test')).toBe(503);
+    await client.stop();
+    await busy.stop();
+    await fine.stop();
+  });
+});
