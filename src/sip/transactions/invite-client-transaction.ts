@@ -82,7 +82,10 @@ export class InviteClientTransaction extends ClientTransaction {
     this.send(this.#ack);
     this.user.onResponse(response, this);
     if (this.channel.reliable) this.transition('terminated');
-    else this.startTimer('D', Math.max(32_000, 64 * this.timers.T1), () => this.transition('terminated'));
+    else
+      this.startTimer('D', this.timers.D ?? Math.max(32_000, 64 * this.timers.T1), () =>
+        this.transition('terminated'),
+      );
   }
 }
 

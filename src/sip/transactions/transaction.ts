@@ -10,9 +10,11 @@ export interface TimerSettings {
   T2: number;
   /** Longest time a message stays in the network (default 5 s). */
   T4: number;
+  /** Timer D: how long an INVITE client waits for retransmitted finals over UDP (at least 32 s, Table 4). */
+  D?: number;
 }
 
-export const DEFAULT_TIMERS: TimerSettings = { T1: 500, T2: 4000, T4: 5000 };
+export const DEFAULT_TIMERS: TimerSettings = { T1: 500, T2: 4000, T4: 5000, D: 32_000 };
 
 /** How a transaction reaches the transport layer: bound to one flow or target. */
 export interface TransactionChannel {
