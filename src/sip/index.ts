@@ -24,6 +24,7 @@ export * from './transactions/non-invite-client-transaction.ts';
 export * from './transactions/non-invite-server-transaction.ts';
 export * from './transactions/transaction.ts';
 export * from './transport/connections.ts';
+export * from './transport/flow-token.ts';
 export * from './transport/framer.ts';
 export * from './transport/stream.ts';
 export * from './transport/types.ts';

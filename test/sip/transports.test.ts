@@ -272,3 +272,23 @@ describe('TCP flows and limits', () => {
     await ua.stop();
   });
 });
+
+describe('flow tokens (RFC 5626)', () => {
+  it('round-trips a flow through a Path URI and refuses a forged token', async () => {
+    const { FlowTokens, SipUri } = await import('../../src/sip/index.ts');
+    const tokens = new FlowTokens();
+    const flow: Flow = {
+      protocol: 'ws',
+      address: '203.0.113.5',
+      port: 49152,
+      localAddress: '10.0.0.2',
+      localPort: 8080,
+      connectionId: 42,
+    };
+    const token = tokens.encode(flow);
+    const path = SipUri.parse(`sip:${token}@pbx.example.com;lr;ob`);
+    expect(tokens.decode(path.user ?? '')).toEqual(flow);
+    expect(new FlowTokens().decode(token)).toBeUndefined();
+    expect(tokens.decode(`${token.slice(0, -2)}AA`)).toBeUndefined();
+  });
+});
