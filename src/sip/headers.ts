@@ -106,8 +106,11 @@ export function parseVia(value: string): Via | null {
   if (rport != null && (!isDigits(rport) || Number(rport) > 65535)) return null;
   const received = params.get('received');
   // received = IPv4address / IPv6address (RFC 5118 §4.5 also accepts an IPv6reference)
-  if (received !== undefined && (received === null || isIP(received.replace(/^\[(.*)\]$/, '$1')) === 0))
-    return null;
+  if (received !== undefined) {
+    if (received === null) return null;
+    const bare = received.charCodeAt(0) === 91 && received.endsWith(']') ? received.slice(1, -1) : received;
+    if (isIP(bare) === 0) return null;
+  }
   const [protocol, version, transport] = parts as [string, string, string];
   return new Via(transport.toUpperCase(), host, port, params, protocol.toUpperCase(), version);
 }

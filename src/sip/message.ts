@@ -314,7 +314,8 @@ function listOf<T>(parse: (v: string) => T | null): (lines: string[]) => T[] | n
   return (lines) => {
     const out: T[] = [];
     for (const line of lines) {
-      for (const item of splitList(line)) {
+      const items = line.indexOf(',') < 0 ? [line] : splitList(line);
+      for (const item of items) {
         const v = parse(item);
         if (v === null) return null;
         out.push(v);

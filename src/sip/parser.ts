@@ -120,6 +120,9 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   return message;
 }
 
+/** The Request-URI of a request whose own URI could not be read. */
+const PLACEHOLDER_URI = new SipUri({ scheme: 'sip', host: 'invalid' });
+
 function fail(message: SipMessage, isRequest: boolean, status: number, why: string): never {
   throw new MessageParseError(isRequest ? status : null, why, message);
 }
@@ -143,7 +146,7 @@ function parseStartLine(line: string): SipMessage {
     // Not even a request line: we cannot tell what the sender meant, so we drop it.
     throw new MessageParseError(/SIP\/\d/i.test(line) && sp1 > 0 ? 400 : null, 'invalid start line');
   }
-  const partial = new SipRequest(method, new SipUri({ scheme: 'sip', host: 'invalid' }));
+  const partial = new SipRequest(method, PLACEHOLDER_URI);
   if (sp2 < 0) throw new MessageParseError(400, 'invalid Request-Line', partial);
   const version = line.slice(sp2 + 1);
   if (version !== 'SIP/2.0' && version.toUpperCase() !== 'SIP/2.0') {
