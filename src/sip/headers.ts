@@ -112,8 +112,10 @@ export function parseVia(value: string): Via | null {
     if (isIP(bare) === 0) return null;
   }
   const [protocol, version, transport] = parts as [string, string, string];
-  return new Via(transport.toUpperCase(), host, port, params, protocol.toUpperCase(), version);
+  return new Via(upper(transport), host, port, params, upper(protocol), version);
 }
+
+const upper = (s: string): string => (s === 'UDP' || s === 'TCP' || s === 'SIP' ? s : s.toUpperCase());
 
 export interface CSeq {
   readonly seq: number;

@@ -14,7 +14,19 @@ import {
 } from './grammar.ts';
 import { parseUri, type Uri } from './uri.ts';
 
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+/** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
+function hasScheme(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 97 && c <= 122) continue;
+    if (i === 0) return false;
+    const d = s.charCodeAt(i);
+    if (d === 58) return true;
+    if ((d >= 48 && d <= 57) || d === 43 || d === 45 || d === 46) continue;
+    return false;
+  }
+  return false;
+}
 
 export class NameAddr {
   readonly #text: string | undefined;
@@ -122,8 +134,7 @@ export function parseNameAddr(text: string): NameAddr | null {
     if (c <= 32 || c === 127) return null;
   }
   // absoluteURI: scheme ":" ...; the rest is parsed when the URI is first used.
-  const colon = uriText.indexOf(':');
-  if (colon <= 0 || !SCHEME.test(uriText.slice(0, colon))) return null;
+  if (!hasScheme(uriText)) return null;
   const params = parseParams(s, end);
   if (!params) return null;
   return new NameAddr(uriText, displayName, params, text.trim());

@@ -86,7 +86,11 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
     if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
     names.push(h.display);
     keys.push(h.key);
-    values.push(text.slice(colon + 1, stop).trim());
+    let vs = colon + 1;
+    let ve = stop;
+    while (vs < ve && isWs(text.charCodeAt(vs))) vs++;
+    while (ve > vs && isWs(text.charCodeAt(ve - 1))) ve--;
+    values.push(text.slice(vs, ve));
     repeated |= seen & h.bit;
     seen |= h.bit;
   }
