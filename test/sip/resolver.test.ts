@@ -25,18 +25,18 @@ interface Zone {
 
 function fakeDns(zone: Zone, ttl = 60): DnsLookup & { queries: string[] } {
   const queries: string[] = [];
-  const fail = () => Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
+  const fail = <T>(): Promise<T> =>
+    Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
+  const answer = <T>(query: string, value: T | undefined): Promise<T> => {
+    queries.push(query);
+    return value === undefined ? fail() : Promise.resolve(value);
+  };
+  const addresses = (list: string[] | undefined) => list?.map((address) => ({ address, ttl }));
   return {
     queries,
-    srv: (n) => (queries.push(`SRV ${n}`), zone.srv?.[n] ? Promise.resolve(zone.srv[n]) : fail()),
-    a: (n) => (
-      queries.push(`A ${n}`),
-      zone.a?.[n] ? Promise.resolve(zone.a[n].map((address) => ({ address, ttl }))) : fail()
-    ),
-    aaaa: (n) => (
-      queries.push(`AAAA ${n}`),
-      zone.aaaa?.[n] ? Promise.resolve(zone.aaaa[n].map((address) => ({ address, ttl }))) : fail()
-    ),
+    srv: (n) => answer(`SRV ${n}`, zone.srv?.[n]),
+    a: (n) => answer(`A ${n}`, addresses(zone.a?.[n])),
+    aaaa: (n) => answer(`AAAA ${n}`, addresses(zone.aaaa?.[n])),
   };
 }
 

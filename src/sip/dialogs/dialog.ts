@@ -145,8 +145,9 @@ export class Dialog {
   createRequest(method: string, body?: { type: string; data: Buffer | string }): SipRequest {
     const seq = method === 'ACK' || method === 'CANCEL' ? this.localSeq : ++this.localSeq;
     const first = this.routeSet[0];
-    const strict = first !== undefined && first.uri.scheme.startsWith('sip') && !hasLr(first);
-    const req = new SipRequest(method, strict ? first.uri : this.remoteTarget);
+    const strictRoute = first !== undefined && !hasLr(first) ? first : undefined;
+    const strict = strictRoute !== undefined;
+    const req = new SipRequest(method, strictRoute ? strictRoute.uri : this.remoteTarget);
     req.append('Max-Forwards', '70');
     req.append('From', this.local.toString());
     req.append('To', this.remote.toString());

@@ -1,7 +1,7 @@
 // RFC 4475 over the network: each torture message goes to a running stack over UDP and over
 // TCP, and we check what comes back: the status the RFC asks for, or nothing at all. After
 // every message the stack still answers, and no transaction or timer is left behind.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SipResponse } from '../../../src/sip/index.ts';
 import { expectNoLeaks, TestUa } from '../support/test-ua.ts';
 import { probe, tcpPeer, udpPeer, type WirePeer } from '../support/wire.ts';
