@@ -125,6 +125,14 @@ describe('digest', () => {
     expect((await auth.verify(second)).ok).toBe(false);
   });
 
+  it('answers credentials that break the grammar with 400, not an exception', async () => {
+    const req = register(1);
+    req.append('Authorization', 'Digest username="alice, realm=');
+    const result = await authenticator().verify(req);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.response.status).toBe(400);
+  });
+
   it('uses Proxy-Authorization for a 407', async () => {
     const auth = new DigestAuthenticator({
       realm: 'switchboard.test',

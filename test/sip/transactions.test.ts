@@ -230,6 +230,13 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(tx.state).toBe('terminated');
   });
 
+  it('ends after 64*T1 when the TU never answers, so nothing is kept forever', () => {
+    const tx = new NonInviteServerTransaction('k', request('REGISTER'), new Wire(false), T);
+    vi.advanceTimersByTime(64 * 500);
+    expect(tx.state).toBe('terminated');
+    expect(tx.pendingTimers).toBe(0);
+  });
+
   it('terminates at once on a reliable transport', () => {
     const req = request('REGISTER');
     const tx = new NonInviteServerTransaction('k', req, new Wire(true), T);

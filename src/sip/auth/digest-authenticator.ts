@@ -3,6 +3,7 @@
 // (stale=true), nonce counts that cannot be replayed, and the same challenge for an unknown
 // user as for a known one.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { SipError } from '../errors.ts';
 import { createResponse } from '../factory.ts';
 import type { AuthValue } from '../headers.ts';
 import type { SipRequest, SipResponse } from '../message.ts';
@@ -66,7 +67,16 @@ export class DigestAuthenticator {
 
   /** Checks the request's credentials for our realm; a failure comes with the response to send. */
   async verify(request: SipRequest): Promise<DigestResult> {
-    const creds = (this.options.proxy ? request.proxyAuthorization : request.authorization).find(
+    let presented: AuthValue[];
+    try {
+      presented = this.options.proxy ? request.proxyAuthorization : request.authorization;
+    } catch (e) {
+      // Credentials that do not follow the grammar: a 400, not a challenge (RFC 3261 §8.2).
+      if (e instanceof SipError && e.status !== null)
+        return { ok: false, response: createResponse(request, e.status) };
+      throw e;
+    }
+    const creds = presented.find(
       (c) => c.scheme.toLowerCase() === 'digest' && c.params.get('realm') === this.realm,
     );
     // No credentials of a scheme we know for our realm: challenge (RFC 4475 §3.3.7).

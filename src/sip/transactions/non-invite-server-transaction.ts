@@ -5,6 +5,9 @@ import { ServerTransaction, type TimerSettings, type TransactionChannel } from '
 export class NonInviteServerTransaction extends ServerTransaction {
   constructor(id: string, request: SipRequest, channel: TransactionChannel, timers: TimerSettings) {
     super(id, request, channel, timers, 'trying');
+    // A non-INVITE transaction is over for the client after 64*T1 (Timer F, RFC 4320 §4):
+    // if the TU has not answered by then, nobody is waiting; end it rather than keep it forever.
+    this.startTimer('TU', 64 * timers.T1, () => this.transition('terminated'));
   }
 
   receiveRequest(_request: SipRequest): void {
@@ -23,6 +26,7 @@ export class NonInviteServerTransaction extends ServerTransaction {
       return;
     }
     // §17.2.2: a final response moves to Completed; Timer J = 64*T1 (unreliable) or 0 (reliable).
+    this.stopTimer('TU');
     this.transition('completed');
     this.sendResponse(response);
     if (this.channel.reliable) this.transition('terminated');

@@ -9,6 +9,7 @@ import {
   DigestAuthenticator,
   type Flow,
   type ServerTransaction,
+  SipError,
   type SipRequest,
   type SipResponse,
   SipStack,
@@ -72,7 +73,12 @@ export class TestUa {
         ...options.stack,
       },
       {
-        onRequest: (req, tx, flow) => void this.onRequest(req, tx, flow),
+        onRequest: (req, tx, flow) => {
+          // A handler that fails answers 500 (a malformed typed header: its own status).
+          this.onRequest(req, tx, flow).catch((e: unknown) =>
+            tx.respond(createResponse(req, e instanceof SipError && e.status !== null ? e.status : 500)),
+          );
+        },
         onAck: (ack) => this.onAck(ack),
         onStrayResponse: (r) => this.onStrayResponse?.(r),
       },
