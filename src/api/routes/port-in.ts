@@ -1,7 +1,7 @@
 // Port-in requests: a tenant uploads the letter of authorization and the latest invoice;
 // the operator moves the request through submitted -> in progress -> completed/rejected.
 import { createHash } from 'node:crypto';
-import { and, eq, } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newId } from '../../store/ids.ts';
