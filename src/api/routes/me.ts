@@ -1,5 +1,6 @@
 // The signed-in user: who am I, and two-factor authentication enrolment.
 import { eq } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenants, users } from '../../store/schema.ts';
@@ -15,9 +16,9 @@ const codeBody = z.object({ code: z.string().trim().max(10) });
 export const meRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store } = app.services;
 
-  async function currentUser(req: { principal: unknown }) {
-    const p = req.principal as { kind: string; userId?: string } | null;
-    if (p?.kind !== 'user' || !p.userId) throw new ApiError(403, 'forbidden', 'sign in as a user');
+  async function currentUser(req: FastifyRequest) {
+    const p = req.principal;
+    if (p?.kind !== 'user') throw new ApiError(403, 'forbidden', 'sign in as a user');
     const [u] = await store.db.select().from(users).where(eq(users.id, p.userId)).limit(1);
     if (!u) throw new ApiError(401, 'unauthenticated', 'sign in again');
     return u;
