@@ -83,6 +83,13 @@ export function installErrorHandling(app: FastifyInstance): void {
   );
 }
 
+/** The first issue of a zod failure as the API's 400, located at its field. */
+export function validationFailed(error: z.ZodError): ApiError {
+  const issue = error.issues[0];
+  const field = issue?.path.join('.') || undefined;
+  return badRequest('validation_failed', `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, field);
+}
+
 /** True when a database error is a unique-constraint violation (optionally of one index). */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {

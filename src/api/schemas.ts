@@ -63,5 +63,8 @@ export const weeklySchedule = z.object({
     .max(70),
 });
 
+/** A case-insensitive "contains" pattern for ilike, with the caller's % and _ taken literally. */
+export const containsPattern = (search: string): string => `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export const idParam = z.object({ id: z.uuid('must be an id') });
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../api/auth/crypto.ts';
+import { email as emailSchema, password as passwordSchema } from '../api/schemas.ts';
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { newId } from '../store/ids.ts';
 import { users } from '../store/schema.ts';
@@ -53,31 +54,35 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'admin' && sub === 'create') {
-    const email = values.email?.trim().toLowerCase();
-    if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
-      console.error('give the operator email with --email');
+    // The same rules as the API's setup and sign-up.
+    const email = emailSchema.safeParse(values.email ?? '');
+    if (!email.success) {
+      console.error(`give the operator email with --email: it ${email.error.issues[0]?.message}`);
       return 2;
     }
-    const password = await readPassword();
-    if (password.length < 10) {
-      console.error('the password must be at least 10 characters');
+    const password = passwordSchema.safeParse(await readPassword());
+    if (!password.success) {
+      console.error(`the password ${password.error.issues[0]?.message}`);
       return 2;
     }
     const store = await openMigratedStore(config, logger);
     try {
-      const [existing] = await store.db.select({ id: users.id }).from(users).where(eq(users.email, email));
+      const [existing] = await store.db
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.email, email.data));
       if (existing) {
-        console.error(`${email} already has an account`);
+        console.error(`${email.data} already has an account`);
         return 1;
       }
       await store.db.insert(users).values({
         id: newId(),
-        email,
-        passwordHash: await hashPassword(password),
+        email: email.data,
+        passwordHash: await hashPassword(password.data),
         role: 'operator',
         emailVerifiedAt: new Date(),
       });
-      console.log(`platform operator ${email} created; sign in at ${config.publicUrl}/login`);
+      console.log(`platform operator ${email.data} created; sign in at ${config.publicUrl}/login`);
       return 0;
     } finally {
       await store.close();

@@ -10,7 +10,16 @@ import { tenantIdOf } from '../auth/guard.ts';
 import { CsvError, parseCsv, toCsv, uncell } from '../csv.ts';
 import { ApiError, errorBodySchema, notFound } from '../errors.ts';
 import { listPage, pageOf, pageQuery } from '../pagination.ts';
-import { contactNumber, email, idParam, iso, labelledEmail, name, optionalText } from '../schemas.ts';
+import {
+  contactNumber,
+  containsPattern,
+  email,
+  idParam,
+  iso,
+  labelledEmail,
+  name,
+  optionalText,
+} from '../schemas.ts';
 
 type ContactRow = typeof contacts.$inferSelect;
 const contactSchema = z.object({
@@ -164,7 +173,7 @@ export const contactRoutes: FastifyPluginAsyncZod = async (app) => {
       const { search } = req.query;
       const conds: (SQL | undefined)[] = [eq(contacts.tenantId, tenantIdOf(req))];
       if (search) {
-        const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = containsPattern(search);
         conds.push(
           or(ilike(contacts.firstName, like), ilike(contacts.lastName, like), ilike(contacts.company, like)),
         );

@@ -24,6 +24,25 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     return u;
   }
 
+  type UserRow = Awaited<ReturnType<typeof currentUser>>;
+  function requireMfa(u: UserRow, on: boolean): void {
+    if (on && !u.totpEnabledAt)
+      throw new ApiError(409, 'mfa_not_enabled', 'two-factor authentication is off');
+    if (!on && u.totpEnabledAt) {
+      throw new ApiError(409, 'mfa_already_enabled', 'two-factor authentication is already on');
+    }
+  }
+  /** The time step a valid, unused code matched; a wrong code is the caller's 400 at `code`. */
+  async function requireCode(
+    u: UserRow,
+    code: string,
+    hint = 'the code is wrong or was already used',
+  ): Promise<number> {
+    const step = await checkTotp(u, code);
+    if (step === null) throw new ApiError(400, 'invalid_code', hint, 'code');
+    return step;
+  }
+
   app.get(
     '/me',
     {
@@ -74,8 +93,7 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const u = await currentUser(req);
-      if (u.totpEnabledAt)
-        throw new ApiError(409, 'mfa_already_enabled', 'two-factor authentication is already on');
+      requireMfa(u, false);
       const secret = newTotpSecret();
       await store.db.update(users).set({ totpSecret: secret, totpLastStep: null }).where(eq(users.id, u.id));
       return { secret, otpauthUri: totpUri(secret, u.email) };
@@ -99,12 +117,9 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const u = await currentUser(req);
-      if (u.totpEnabledAt)
-        throw new ApiError(409, 'mfa_already_enabled', 'two-factor authentication is already on');
+      requireMfa(u, false);
       if (!u.totpSecret) throw new ApiError(409, 'mfa_setup_missing', 'call /api/me/totp/setup first');
-      const step = await checkTotp(u, req.body.code);
-      if (step === null)
-        throw new ApiError(400, 'invalid_code', 'the code is wrong; check the time on your device', 'code');
+      const step = await requireCode(u, req.body.code, 'the code is wrong; check the time on your device');
       const { codes, hashes } = newRecoveryCodes();
       await store.db
         .update(users)
@@ -137,7 +152,7 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const u = await currentUser(req);
-      if (!u.totpEnabledAt) throw new ApiError(409, 'mfa_not_enabled', 'two-factor authentication is off');
+      requireMfa(u, true);
       if (u.tenantId && u.role === 'administrator') {
         const [t] = await store.db.select().from(tenants).where(eq(tenants.id, u.tenantId)).limit(1);
         if (t?.requireAdmin2fa) {
@@ -147,9 +162,7 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!(await verifyPassword(req.body.password, u.passwordHash))) {
         throw new ApiError(400, 'invalid_credentials', 'the password is wrong', 'password');
       }
-      if ((await checkTotp(u, req.body.code)) === null) {
-        throw new ApiError(400, 'invalid_code', 'the code is wrong or was already used', 'code');
-      }
+      await requireCode(u, req.body.code);
       await store.db
         .update(users)
         .set({
@@ -182,10 +195,8 @@ export const meRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const u = await currentUser(req);
-      if (!u.totpEnabledAt) throw new ApiError(409, 'mfa_not_enabled', 'two-factor authentication is off');
-      const step = await checkTotp(u, req.body.code);
-      if (step === null)
-        throw new ApiError(400, 'invalid_code', 'the code is wrong or was already used', 'code');
+      requireMfa(u, true);
+      const step = await requireCode(u, req.body.code);
       const { codes, hashes } = newRecoveryCodes();
       await store.db
         .update(users)

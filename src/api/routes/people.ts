@@ -10,6 +10,7 @@ import { ApiError, conflict, errorBodySchema, isUniqueViolation, notFound } from
 import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
 import {
   contactNumber,
+  containsPattern,
   extension,
   idParam,
   iso,
@@ -121,7 +122,7 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
       const after = decodeCursor(cursor);
       if (after) conds.push(gt(people.id, after));
       if (search) {
-        const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        const like = containsPattern(search);
         conds.push(
           or(
             ilike(people.firstName, like),

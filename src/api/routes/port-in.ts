@@ -8,7 +8,7 @@ import { newId } from '../../store/ids.ts';
 import { files, portInRequests } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
-import { ApiError, badRequest, errorBodySchema, notFound } from '../errors.ts';
+import { ApiError, badRequest, errorBodySchema, notFound, validationFailed } from '../errors.ts';
 import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { E164_RE, idParam, iso } from '../schemas.ts';
 
@@ -101,11 +101,7 @@ export const portInRoutes: FastifyPluginAsyncZod = async (app) => {
         }
       }
       const parsed = fieldsSchema.safeParse(fields);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const field = issue?.path.join('.') || undefined;
-        throw badRequest('validation_failed', `${field ?? 'form'}: ${issue?.message ?? 'invalid'}`, field);
-      }
+      if (!parsed.success) throw validationFailed(parsed.error);
       // Both documents are checked before either is stored: a refused request leaves nothing behind.
       const documents = (['loa', 'invoice'] as const).map((name) => {
         const up = uploads[name];
