@@ -45,6 +45,8 @@ export interface SipStackOptions {
   forceRport?: boolean;
   /** RFC 3263 resolution of outbound targets (default: system DNS). */
   resolver?: Resolver;
+  /** Messages from a flow this returns false for are dropped unread (a banned address). */
+  admit?: (flow: Flow) => boolean;
 }
 
 export interface SipStackDelegate {
@@ -145,6 +147,10 @@ export class SipStack {
 
   /** Entry point of every message a transport delivers. */
   receive(data: Buffer, flow: Flow): void {
+    if (this.options.admit && !this.options.admit(flow)) {
+      this.#delegate.onDrop?.('source not admitted', flow);
+      return;
+    }
     let message: SipMessage;
     try {
       message = parseMessage(data, this.limits);
