@@ -13,6 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/index.ts';
+import type { Pbx } from '../pbx/pbx.ts';
 import type { FileStorage } from '../services/files.ts';
 import type { Mailer, OutboxMailer } from '../services/mail.ts';
 import { pingStore, type Store } from '../store/database.ts';
@@ -29,6 +30,8 @@ export interface Services {
   mailer: Mailer;
   outbox: OutboxMailer | null;
   files: FileStorage;
+  /** The phone system, when SIP is enabled: routes reload its directory after changes. */
+  pbx: Pbx | null;
   authLimiter: RateLimiter;
   lockout: LoginLockout;
   metrics: Registry;

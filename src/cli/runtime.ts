@@ -5,10 +5,11 @@ import pino, { type Logger } from 'pino';
 import { issueToken } from '../api/auth/accounts.ts';
 import { type App, buildServer } from '../api/server.ts';
 import type { Config } from '../config/index.ts';
+import { Pbx } from '../pbx/pbx.ts';
 import { LocalFileStorage } from '../services/files.ts';
 import { OutboxMailer, SmtpMailer } from '../services/mail.ts';
 import { openStore, type Store, storeLocationFromConfig } from '../store/database.ts';
-import { oneTimeTokens, users } from '../store/schema.ts';
+import { files, oneTimeTokens, users } from '../store/schema.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -31,23 +32,46 @@ export async function openMigratedStore(config: Config, logger: Logger): Promise
 export interface Running {
   app: App;
   store: Store;
+  pbx: Pbx | null;
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, logger: Logger, store: Store): Promise<Running> {
   const outbox = config.smtpUrl ? null : new OutboxMailer(join(config.dataDir, 'outbox'), config.mailFrom);
   const mailer = outbox ?? new SmtpMailer(config.smtpUrl as string, config.mailFrom);
+  const filesRoot = join(config.dataDir, 'files');
   const app = await buildServer(
-    { config, store, mailer, outbox, files: new LocalFileStorage(join(config.dataDir, 'files')) },
+    { config, store, mailer, outbox, files: new LocalFileStorage(filesRoot), pbx: null },
     logger,
   );
-  await app.listen({ host: config.httpHost, port: config.httpPort });
+  const pbx = config.sipEnabled
+    ? await Pbx.start({
+        config,
+        db: store.db,
+        logger,
+        httpServer: app.server,
+        promptPath: async (fileId) => {
+          const [f] = await store.db.select().from(files).where(eq(files.id, fileId));
+          return f ? join(filesRoot, f.storageKey) : undefined;
+        },
+      })
+    : null;
+  app.services.pbx = pbx;
+  try {
+    await app.listen({ host: config.httpHost, port: config.httpPort });
+  } catch (e) {
+    await pbx?.shutdown();
+    throw e;
+  }
   return {
     app,
     store,
-    // Fastify's close stops accepting, lets in-flight requests finish, then the database closes.
+    pbx,
+    // Fastify's close stops accepting and lets in-flight requests finish; calls are ended and
+    // CDRs flushed before the database closes.
     close: async () => {
       await app.close();
+      await pbx?.shutdown();
       await store.close();
     },
   };

@@ -108,6 +108,47 @@ export const settings = {
     false,
     'Accept sign-ups from free mail providers (gmail.com, outlook.com ...); off means business email only',
   ),
+  sipEnabled: bool('SIP_ENABLED', true, 'Run the SIP server and media engine beside the API'),
+  sipHost: str('SIP_HOST', '0.0.0.0', 'Address SIP over UDP and TCP listens on'),
+  sipPort: int('SIP_PORT', 5060, 'SIP port for UDP and TCP (0 picks a free one)', 0, 65535),
+  sipPublicHost: str(
+    'SIP_PUBLIC_HOST',
+    '',
+    'Address phones and carriers reach this server at, written in Via, Contact and SDP (default: SIP_HOST, or 127.0.0.1 when that is 0.0.0.0)',
+  ),
+  rtpPortMin: int('RTP_PORT_MIN', 20000, 'First UDP port of the RTP range', 1024, 65535),
+  rtpPortMax: int('RTP_PORT_MAX', 30000, 'Last UDP port of the RTP range', 1024, 65535),
+  mediaWorkers: int('MEDIA_WORKERS', 0, 'Media worker threads (0: one per core)', 0, 64),
+  registerMinExpires: int(
+    'REGISTER_MIN_EXPIRES',
+    60,
+    'Shortest registration accepted; shorter ones get 423 with Min-Expires',
+    1,
+    86_400,
+  ),
+  registerMaxExpires: int('REGISTER_MAX_EXPIRES', 3600, 'Longest registration granted', 1, 86_400),
+  sipAuthBanFailures: int(
+    'SIP_AUTH_BAN_FAILURES',
+    20,
+    'Failed SIP authentications from one address within the window before it is banned',
+    1,
+    100_000,
+  ),
+  sipAuthBanWindowSeconds: int(
+    'SIP_AUTH_BAN_WINDOW_SECONDS',
+    60,
+    'Window in which failed SIP authentications are counted',
+    1,
+    86_400,
+  ),
+  sipAuthBanSeconds: int('SIP_AUTH_BAN_SECONDS', 900, 'How long a banned address is ignored', 1, 30 * 86_400),
+  sessionExpiresSeconds: int(
+    'SESSION_EXPIRES_SECONDS',
+    1800,
+    'RFC 4028 session interval asked of call legs; a leg not refreshed in time is hung up',
+    90,
+    86_400,
+  ),
   trustProxy: bool(
     'TRUST_PROXY',
     false,
@@ -127,6 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const config = { ...out, ...overrides } as Config;
   config.dataDir = resolve(config.dataDir);
+  if (config.rtpPortMax <= config.rtpPortMin)
+    throw new ConfigError('RTP_PORT_MAX must be greater than RTP_PORT_MIN');
+  if (config.registerMaxExpires < config.registerMinExpires)
+    throw new ConfigError('REGISTER_MAX_EXPIRES must not be less than REGISTER_MIN_EXPIRES');
   config.publicUrl = (config.publicUrl || `http://localhost:${config.httpPort}`).replace(/\/+$/, '');
   return config;
 }

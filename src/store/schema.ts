@@ -38,6 +38,15 @@ export interface WeeklySchedule {
   timeZone?: string | undefined;
   intervals: { day: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'; start: string; end: string }[];
 }
+/** Outbound dialing rule (spec 003): a prefix replaced when the number is long enough. */
+export interface DialingRule {
+  startsWith: string;
+  replaceWith: string;
+  minLength: number;
+}
+/** What happens when a line does not answer, is busy or offline. */
+export type WhenUnavailable = { action: 'hangup' } | { action: 'forward'; to: string };
+
 export interface ApiKeyScope {
   resource: string;
   access: 'read' | 'write';
@@ -54,6 +63,13 @@ export const tenants = pgTable('tenants', {
   sipDomain: text('sip_domain').notNull().unique(),
   status: text('status', { enum: ['pending_verification', 'active', 'suspended'] }).notNull(),
   requireAdmin2fa: boolean('require_admin_2fa').notNull().default(false),
+  // Calling policy: where phones may register from, and toll-fraud bounds on external calls.
+  sipAcl: jsonb('sip_acl').$type<string[]>().notNull().default([]),
+  maxExternalCalls: integer('max_external_calls').notNull().default(10),
+  monthlySpendCapMicros: bigint('monthly_spend_cap_micros', { mode: 'number' }),
+  blockedPrefixes: jsonb('blocked_prefixes').$type<string[]>().notNull().default([]),
+  dialingRules: jsonb('dialing_rules').$type<DialingRule[]>().notNull().default([]),
+  outboundTrunkId: uuid('outbound_trunk_id'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -170,6 +186,23 @@ export const trunks = pgTable('trunks', {
   transport: text('transport', { enum: ['udp', 'tcp', 'tls'] })
     .notNull()
     .default('udp'),
+  // Tried when the first host times out, fails or answers 503.
+  secondaryHost: text('secondary_host'),
+  secondaryPort: integer('secondary_port'),
+  // 'ip': the carrier's calls are recognised by source address; 'register': we register to it.
+  authMode: text('auth_mode', { enum: ['ip', 'register'] })
+    .notNull()
+    .default('ip'),
+  /** Extra source ranges (CIDR) the carrier sends from, beside the hosts' addresses. */
+  inboundAddresses: jsonb('inbound_addresses').$type<string[]>().notNull().default([]),
+  username: text('username'),
+  // Needed in clear to answer the carrier's digest challenges; never returned by the API.
+  password: text('password'),
+  registerExpires: integer('register_expires').notNull().default(600),
+  /** Whether the carrier wants the + of E.164 in the Request-URI. */
+  numberFormat: text('number_format', { enum: ['e164', 'e164-no-plus'] })
+    .notNull()
+    .default('e164'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -190,12 +223,113 @@ export const numbers = pgTable(
       .notNull()
       .default('inventory'),
     emergencyAddress: jsonb('emergency_address').$type<PostalAddress>(),
+    // Where an inbound call to this number goes (a line, until call flows exist).
+    destinationLineId: uuid('destination_line_id').references(() => lines.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('numbers_tenant').on(t.tenantId, t.id),
     index('numbers_available').on(t.country, t.type, t.areaCode).where(sql`${t.tenantId} is null`),
+  ],
+);
+
+/**
+ * A person's line (contact method): SIP credentials its phones register with, and the inbound,
+ * outbound and caller-ID settings of spec 001/003. Digest HA1s are stored, never the password.
+ */
+export const lines = pgTable(
+  'lines',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    sipUsername: text('sip_username').notNull(),
+    ha1Md5: text('ha1_md5').notNull(),
+    ha1Sha256: text('ha1_sha256').notNull(),
+    callerIdName: text('caller_id_name'),
+    internalCallerId: text('internal_caller_id'),
+    externalCallerIds: jsonb('external_caller_ids').$type<string[]>().notNull().default([]),
+    externalCallsAllowed: boolean('external_calls_allowed').notNull().default(false),
+    doNotDisturb: boolean('do_not_disturb').notNull().default(false),
+    smartDoNotDisturb: boolean('smart_do_not_disturb').notNull().default(false),
+    forwardTo: text('forward_to'),
+    whenUnavailable: jsonb('when_unavailable')
+      .$type<WhenUnavailable>()
+      .notNull()
+      .default({ action: 'hangup' }),
+    ringTimeoutSeconds: integer('ring_timeout_seconds').notNull().default(30),
+    internalAnnouncementFileId: uuid('internal_announcement_file_id').references(() => files.id, {
+      onDelete: 'set null',
+    }),
+    externalAnnouncementFileId: uuid('external_announcement_file_id').references(() => files.id, {
+      onDelete: 'set null',
+    }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('lines_tenant_username').on(t.tenantId, t.sipUsername),
+    uniqueIndex('lines_person').on(t.personId),
+  ],
+);
+
+/** Price per minute of outbound calls by destination prefix (longest prefix wins). */
+export const rates = pgTable('rates', {
+  id: uuid('id').primaryKey(),
+  prefix: text('prefix').notNull().unique(),
+  perMinuteMicros: bigint('per_minute_micros', { mode: 'number' }).notNull(),
+  description: text('description'),
+  createdAt: createdAt(),
+});
+
+export interface CallLegRecord {
+  role: 'caller' | 'callee';
+  kind: 'line' | 'trunk' | 'sip';
+  lineId?: string | undefined;
+  trunkId?: string | undefined;
+  uri: string;
+  status?: number | undefined;
+  answeredAt?: string | undefined;
+  endedAt?: string | undefined;
+}
+
+/** One CDR per call, written in batches off the call path. */
+export const callRecords = pgTable(
+  'call_records',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    sipCallId: text('sip_call_id').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound', 'internal'] }).notNull(),
+    callerNumber: text('caller_number').notNull(),
+    callerName: text('caller_name'),
+    calleeNumber: text('callee_number').notNull(),
+    callerLineId: uuid('caller_line_id'),
+    calleeLineId: uuid('callee_line_id'),
+    trunkId: uuid('trunk_id'),
+    startedAt: ts('started_at').notNull(),
+    answeredAt: ts('answered_at'),
+    endedAt: ts('ended_at').notNull(),
+    durationSeconds: integer('duration_seconds').notNull(),
+    billableSeconds: integer('billable_seconds').notNull(),
+    disposition: text('disposition', {
+      enum: ['answered', 'busy', 'no-answer', 'cancelled', 'failed', 'rejected'],
+    }).notNull(),
+    hangupCause: text('hangup_cause'),
+    endedBy: text('ended_by', { enum: ['caller', 'callee', 'system'] }),
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    legs: jsonb('legs').$type<CallLegRecord[]>().notNull().default([]),
+  },
+  (t) => [
+    index('call_records_tenant').on(t.tenantId, t.id),
+    index('call_records_tenant_started').on(t.tenantId, t.startedAt),
   ],
 );
 

@@ -26,6 +26,9 @@ async function startProcess(dataDir: string, args: string[]): Promise<Proc> {
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       DATABASE_URL: '',
+      SIP_HOST: '127.0.0.1',
+      SIP_PORT: '0',
+      MEDIA_WORKERS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

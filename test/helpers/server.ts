@@ -65,6 +65,11 @@ export async function startTestServer(kind: DbKind, overrides: Partial<Config> =
       databaseUrl: pgDb?.url,
       // Every test request comes from 127.0.0.1; the limiter has its own test.
       authRateLimitPerMinute: 100_000,
+      // API tests need no SIP; call tests turn it on (SIP on a free port, one media worker).
+      sipEnabled: false,
+      sipHost: '127.0.0.1',
+      sipPort: 0,
+      mediaWorkers: 1,
       ...overrides,
     },
   );

@@ -1,0 +1,273 @@
+// The routing data the call path reads: tenants by SIP domain, lines by username and
+// extension, numbers, trunks and rates, held in memory so no call waits on the database
+// (DESIGN principle 4). The API reloads it after every change that touches routing.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../store/database.ts';
+import type { DialingRule, WhenUnavailable } from '../store/schema.ts';
+import { lines, numbers, people, rates, tenants, trunks } from '../store/schema.ts';
+import { RateTable } from './dial-plan.ts';
+import { IpAcl } from './ip-acl.ts';
+
+export interface TenantRoute {
+  id: string;
+  name: string;
+  sipDomain: string;
+  country: string;
+  active: boolean;
+  sipAcl: IpAcl;
+  maxExternalCalls: number;
+  monthlySpendCapMicros: number | null;
+  blockedPrefixes: string[];
+  dialingRules: DialingRule[];
+  outboundTrunkId: string | null;
+}
+
+export interface LineRoute {
+  id: string;
+  tenantId: string;
+  personId: string;
+  sipUsername: string;
+  ha1: { MD5: string; 'SHA-256': string };
+  /** The person's name, the default caller ID name. */
+  displayName: string;
+  extension: string | null;
+  callerIdName: string | null;
+  internalCallerId: string | null;
+  externalCallerIds: string[];
+  externalCallsAllowed: boolean;
+  doNotDisturb: boolean;
+  smartDoNotDisturb: boolean;
+  forwardTo: string | null;
+  whenUnavailable: WhenUnavailable;
+  ringTimeoutSeconds: number;
+  internalAnnouncementFileId: string | null;
+  externalAnnouncementFileId: string | null;
+}
+
+export interface NumberRoute {
+  e164: string;
+  tenantId: string;
+  destinationLineId: string | null;
+  trunkId: string | null;
+}
+
+export interface TrunkRoute {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  transport: 'udp' | 'tcp' | 'tls';
+  secondaryHost: string | null;
+  secondaryPort: number | null;
+  authMode: 'ip' | 'register';
+  username: string | null;
+  password: string | null;
+  registerExpires: number;
+  numberFormat: 'e164' | 'e164-no-plus';
+  /** Where the carrier's requests come from: its hosts' addresses and its extra ranges (null: unknown). */
+  sources: IpAcl | null;
+}
+
+interface Snapshot {
+  tenants: Map<string, TenantRoute>;
+  tenantsByDomain: Map<string, TenantRoute>;
+  lines: Map<string, LineRoute>;
+  linesByUsername: Map<string, LineRoute>;
+  linesByExtension: Map<string, LineRoute>;
+  numbers: Map<string, NumberRoute>;
+  trunks: Map<string, TrunkRoute>;
+  rates: RateTable;
+}
+
+const key = (tenantId: string, name: string) => `${tenantId}\u0000${name}`;
+
+export class Directory {
+  #snapshot: Snapshot = empty();
+  #loading: Promise<void> | undefined;
+  #again = false;
+  /** Called after each reload (carrier registrations follow trunk changes). */
+  onReload: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Db,
+    /** Host names to addresses, for recognising carriers by source (injectable for tests). */
+    private readonly resolveHost: (host: string) => Promise<string[]> = resolveAll,
+  ) {}
+
+  /**
+   * Reloads everything. Concurrent callers share one load, and a change that lands while a
+   * load runs triggers one more, so a caller that awaits sees its own change.
+   */
+  reload(): Promise<void> {
+    if (this.#loading) {
+      this.#again = true;
+      return this.#loading;
+    }
+    this.#loading = (async () => {
+      try {
+        do {
+          this.#again = false;
+          this.#snapshot = await this.load();
+        } while (this.#again);
+        this.onReload?.();
+      } finally {
+        this.#loading = undefined;
+      }
+    })();
+    return this.#loading;
+  }
+
+  tenant(id: string): TenantRoute | undefined {
+    return this.#snapshot.tenants.get(id);
+  }
+  tenantByDomain(domain: string): TenantRoute | undefined {
+    return this.#snapshot.tenantsByDomain.get(domain.toLowerCase());
+  }
+  line(id: string): LineRoute | undefined {
+    return this.#snapshot.lines.get(id);
+  }
+  lineByUsername(tenantId: string, username: string): LineRoute | undefined {
+    return this.#snapshot.linesByUsername.get(key(tenantId, username));
+  }
+  lineByExtension(tenantId: string, extension: string): LineRoute | undefined {
+    return this.#snapshot.linesByExtension.get(key(tenantId, extension));
+  }
+  number(e164: string): NumberRoute | undefined {
+    return this.#snapshot.numbers.get(e164);
+  }
+  trunk(id: string): TrunkRoute | undefined {
+    return this.#snapshot.trunks.get(id);
+  }
+  trunks(): TrunkRoute[] {
+    return [...this.#snapshot.trunks.values()];
+  }
+  /** The carrier a request came from, by its source address. */
+  trunkBySource(address: string): TrunkRoute | undefined {
+    for (const t of this.#snapshot.trunks.values()) if (t.sources?.allows(address)) return t;
+    return undefined;
+  }
+  get rates(): RateTable {
+    return this.#snapshot.rates;
+  }
+
+  private async load(): Promise<Snapshot> {
+    const s = empty();
+    const [tenantRows, lineRows, numberRows, trunkRows, rateRows] = await Promise.all([
+      this.db.select().from(tenants),
+      this.db
+        .select({
+          line: lines,
+          firstName: people.firstName,
+          lastName: people.lastName,
+          extension: people.extension,
+        })
+        .from(lines)
+        .innerJoin(people, eq(people.id, lines.personId)),
+      this.db.select().from(numbers),
+      this.db.select().from(trunks),
+      this.db.select().from(rates),
+    ]);
+    for (const t of tenantRows) {
+      const route: TenantRoute = {
+        id: t.id,
+        name: t.name,
+        sipDomain: t.sipDomain.toLowerCase(),
+        country: t.country,
+        active: t.status === 'active',
+        sipAcl: new IpAcl(t.sipAcl),
+        maxExternalCalls: t.maxExternalCalls,
+        monthlySpendCapMicros: t.monthlySpendCapMicros,
+        blockedPrefixes: t.blockedPrefixes,
+        dialingRules: t.dialingRules,
+        outboundTrunkId: t.outboundTrunkId,
+      };
+      s.tenants.set(t.id, route);
+      s.tenantsByDomain.set(route.sipDomain, route);
+    }
+    for (const { line: l, firstName, lastName, extension } of lineRows) {
+      const route: LineRoute = {
+        id: l.id,
+        tenantId: l.tenantId,
+        personId: l.personId,
+        sipUsername: l.sipUsername,
+        ha1: { MD5: l.ha1Md5, 'SHA-256': l.ha1Sha256 },
+        displayName: `${firstName} ${lastName}`.trim(),
+        extension,
+        callerIdName: l.callerIdName,
+        internalCallerId: l.internalCallerId,
+        externalCallerIds: l.externalCallerIds,
+        externalCallsAllowed: l.externalCallsAllowed,
+        doNotDisturb: l.doNotDisturb,
+        smartDoNotDisturb: l.smartDoNotDisturb,
+        forwardTo: l.forwardTo,
+        whenUnavailable: l.whenUnavailable,
+        ringTimeoutSeconds: l.ringTimeoutSeconds,
+        internalAnnouncementFileId: l.internalAnnouncementFileId,
+        externalAnnouncementFileId: l.externalAnnouncementFileId,
+      };
+      s.lines.set(l.id, route);
+      s.linesByUsername.set(key(l.tenantId, l.sipUsername), route);
+      if (extension) s.linesByExtension.set(key(l.tenantId, extension), route);
+    }
+    for (const n of numberRows) {
+      if (!n.tenantId) continue;
+      s.numbers.set(n.e164, {
+        e164: n.e164,
+        tenantId: n.tenantId,
+        destinationLineId: n.destinationLineId,
+        trunkId: n.trunkId,
+      });
+    }
+    for (const t of trunkRows) {
+      const hosts = [t.host, ...(t.secondaryHost ? [t.secondaryHost] : [])];
+      const addresses = (await Promise.all(hosts.map((h) => this.resolveHost(h)))).flat();
+      s.trunks.set(t.id, {
+        id: t.id,
+        name: t.name,
+        host: t.host,
+        port: t.port,
+        transport: t.transport,
+        secondaryHost: t.secondaryHost,
+        secondaryPort: t.secondaryPort,
+        authMode: t.authMode,
+        username: t.username,
+        password: t.password,
+        registerExpires: t.registerExpires,
+        numberFormat: t.numberFormat,
+        // An empty IpAcl allows everyone: a carrier with no known address matches no one.
+        sources:
+          addresses.length + t.inboundAddresses.length > 0
+            ? new IpAcl([...addresses, ...t.inboundAddresses])
+            : null,
+      });
+    }
+    s.rates = new RateTable(rateRows.map((r) => ({ prefix: r.prefix, perMinuteMicros: r.perMinuteMicros })));
+    return s;
+  }
+}
+
+function empty(): Snapshot {
+  return {
+    tenants: new Map(),
+    tenantsByDomain: new Map(),
+    lines: new Map(),
+    linesByUsername: new Map(),
+    linesByExtension: new Map(),
+    numbers: new Map(),
+    trunks: new Map(),
+    rates: new RateTable([]),
+  };
+}
+
+async function resolveAll(host: string): Promise<string[]> {
+  if (isIP(host)) return [host];
+  try {
+    return (await lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    // A carrier whose name does not resolve now cannot be recognised by address; its
+    // registrations and outbound calls report their own errors.
+    return [];
+  }
+}

@@ -1,0 +1,53 @@
+// Internal events of the PBX: registrations, trunk registrations and call progress. The API's
+// event stream and the dashboard subscribe here; nothing on the call path waits on a listener.
+import type { BindingChange } from './location.ts';
+
+export type PbxEvent =
+  | {
+      type: 'registration';
+      change: BindingChange['kind'];
+      tenantId: string;
+      lineId: string;
+      contact: string;
+      userAgent: string | null;
+      source: string;
+      expiresAt: string;
+    }
+  | {
+      type: 'trunk-registration';
+      trunkId: string;
+      state: 'registered' | 'failed' | 'unregistered';
+      host: string;
+      detail?: string;
+    }
+  | {
+      type: 'call';
+      state: 'ringing' | 'answered' | 'ended';
+      callId: string;
+      tenantId: string;
+      direction: 'inbound' | 'outbound' | 'internal';
+      caller: string;
+      callee: string;
+      disposition?: string;
+    };
+
+type Listener = (event: PbxEvent) => void;
+
+export class PbxEvents {
+  readonly #listeners = new Set<Listener>();
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: PbxEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch {
+        // A failing listener must not break the call that emitted the event.
+      }
+    }
+  }
+}

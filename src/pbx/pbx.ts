@@ -1,0 +1,238 @@
+// The phone system of one node: the SIP stack and media engine below, the registrar, the
+// call engine and the carrier registrations above, all reading routing from the Directory.
+// The SIP delegate here only dispatches by method.
+import { createSocket } from 'node:dgram';
+import type { Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { MediaEngine } from '../media/index.ts';
+import {
+  createResponse,
+  type Flow,
+  type ServerTransaction,
+  type SipRequest,
+  SipStack,
+  StreamTransport,
+  type Transport,
+  UdpTransport,
+  WsTransport,
+} from '../sip/index.ts';
+import type { Db } from '../store/database.ts';
+import { AuthFailureBan } from './auth-ban.ts';
+import { CallEngine } from './calls/call-engine.ts';
+import { CdrWriter } from './calls/cdr-writer.ts';
+import { Directory } from './directory.ts';
+import { PbxEvents } from './events.ts';
+import { LineAuthenticator } from './line-auth.ts';
+import { type LocationService, MemoryLocationService } from './location.ts';
+import { Registrar } from './registrar.ts';
+import { TrunkRegistrations } from './trunk-registrations.ts';
+
+export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO'];
+
+export interface PbxOptions {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  /** The API's HTTP server: SIP over WebSocket is served on its /sip upgrade path. */
+  httpServer?: Server;
+  /** Absolute path of an uploaded prompt, by file id (announcements). */
+  promptPath?: (fileId: string) => Promise<string | undefined>;
+  /** Overrides for tests: SIP timers. */
+  timers?: { T1?: number; T2?: number; T4?: number };
+}
+
+export class Pbx {
+  readonly directory: Directory;
+  readonly location: LocationService;
+  readonly events = new PbxEvents();
+  readonly ban: AuthFailureBan;
+  readonly stack: SipStack;
+  readonly media: MediaEngine;
+  readonly registrar: Registrar;
+  readonly calls: CallEngine;
+  readonly trunks: TrunkRegistrations;
+  readonly cdrs: CdrWriter;
+  readonly #log: Logger;
+
+  private constructor(
+    private readonly options: PbxOptions,
+    transports: Transport[],
+  ) {
+    const { config, db, logger } = options;
+    this.#log = logger.child({ component: 'pbx' });
+    this.directory = new Directory(db);
+    this.location = new MemoryLocationService();
+    this.ban = new AuthFailureBan({
+      maxFailures: config.sipAuthBanFailures,
+      windowMs: config.sipAuthBanWindowSeconds * 1000,
+      banMs: config.sipAuthBanSeconds * 1000,
+    });
+    const publicHost = publicHostOf(config);
+    this.stack = new SipStack(
+      {
+        transports,
+        viaHost: publicHost,
+        forceRport: true,
+        timers: options.timers ?? {},
+        policy: { supported: ['path', 'timer', 'replaces', 'outbound'], acceptedBodies: ['application/sdp'] },
+        admit: (flow) => !this.ban.isBanned(flow.address),
+      },
+      {
+        onRequest: (request, tx, flow) => this.onRequest(request, tx, flow),
+        onAck: (ack, flow) => this.calls.onAck(ack, flow),
+        onStrayResponse: (response, flow) => this.calls.onStrayResponse(response, flow),
+      },
+    );
+    this.media = new MediaEngine({
+      bindAddress: config.sipHost,
+      publicAddress: publicHost,
+      portMin: config.rtpPortMin,
+      portMax: config.rtpPortMax,
+      workers: config.mediaWorkers || Math.max(1, Math.min(availableParallelism(), 4)),
+      onEvent: (e) => this.calls.onMediaEvent(e),
+    });
+    const auth = new LineAuthenticator(this.directory, this.ban);
+    this.location.onChange = (change) => {
+      const b = change.binding;
+      this.events.emit({
+        type: 'registration',
+        change: change.kind,
+        tenantId: b.tenantId,
+        lineId: b.lineId,
+        contact: b.contact,
+        userAgent: b.userAgent,
+        source: `${b.flow.protocol}:${b.flow.address}:${b.flow.port}`,
+        expiresAt: new Date(b.expiresAt).toISOString(),
+      });
+    };
+    this.registrar = new Registrar({
+      auth,
+      location: this.location,
+      minExpires: config.registerMinExpires,
+      maxExpires: config.registerMaxExpires,
+    });
+    this.cdrs = new CdrWriter(db, this.#log);
+    this.calls = new CallEngine({
+      stack: this.stack,
+      media: this.media,
+      directory: this.directory,
+      location: this.location,
+      auth,
+      events: this.events,
+      cdrs: this.cdrs,
+      logger: this.#log,
+      publicHost,
+      sessionExpires: config.sessionExpiresSeconds,
+      ...(options.promptPath ? { promptPath: options.promptPath } : {}),
+    });
+    this.trunks = new TrunkRegistrations({
+      stack: this.stack,
+      directory: this.directory,
+      events: this.events,
+      logger: this.#log,
+    });
+  }
+
+  /** Binds SIP (UDP and TCP on one port, WS on the HTTP server) and loads routing. */
+  static async start(options: PbxOptions): Promise<Pbx> {
+    const { config } = options;
+    let last: unknown;
+    // With port 0, UDP and TCP must share one free port: pick it, and retry if TCP loses a race.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const port = config.sipPort || (await freeUdpPort(config.sipHost));
+      const transports: Transport[] = [
+        new UdpTransport({ host: config.sipHost, port }),
+        new StreamTransport('tcp', { host: config.sipHost, port }),
+      ];
+      if (options.httpServer) transports.push(new WsTransport({ server: options.httpServer }));
+      const pbx = new Pbx(options, transports);
+      try {
+        await pbx.stack.start();
+      } catch (e) {
+        last = e;
+        await pbx.shutdown();
+        if (config.sipPort !== 0) break;
+        continue;
+      }
+      await pbx.directory.reload();
+      await pbx.cdrs.start();
+      pbx.trunks.start();
+      pbx.#log.info(
+        {
+          udp: pbx.stack.hostPort('udp'),
+          tcp: pbx.stack.hostPort('tcp'),
+          ws: options.httpServer ? '/sip' : null,
+        },
+        'SIP listening',
+      );
+      return pbx;
+    }
+    throw last;
+  }
+
+  get sipPort(): number {
+    return this.stack.transport('udp')?.localPort ?? 0;
+  }
+
+  private onRequest(request: SipRequest, tx: ServerTransaction, flow: Flow): void {
+    const done = (p: Promise<void>) =>
+      p.catch((e: unknown) => {
+        this.#log.error({ err: e, method: request.method }, 'request handler failed');
+        const status = tx.lastResponse?.status ?? 0;
+        if (status < 200) tx.respond(createResponse(request, 500));
+      });
+    switch (request.method) {
+      case 'REGISTER':
+        return void done(this.registrar.handle(request, tx, flow));
+      case 'OPTIONS': {
+        // Keep-alive pings from phones and carriers, and capability queries (§11.2).
+        const r = createResponse(request, 200);
+        r.append('Allow', ALLOWED_METHODS.join(', '));
+        r.append('Accept', 'application/sdp');
+        return void tx.respond(r);
+      }
+      case 'INVITE':
+      case 'BYE':
+      case 'UPDATE':
+      case 'INFO':
+        return void done(this.calls.onRequest(request, tx, flow));
+      case 'SUBSCRIBE':
+        // No event packages yet (message-summary comes with voicemail).
+        return void tx.respond(createResponse(request, 489));
+      default: {
+        const r = createResponse(request, 405);
+        r.append('Allow', ALLOWED_METHODS.join(', '));
+        return void tx.respond(r);
+      }
+    }
+  }
+
+  /** Ends every call, unregisters from carriers, flushes CDRs and closes sockets. */
+  async shutdown(): Promise<void> {
+    await this.calls?.shutdown().catch(() => {});
+    await this.trunks?.stop().catch(() => {});
+    await this.cdrs?.stop().catch(() => {});
+    this.location.close();
+    await this.stack.stop().catch(() => {});
+    await this.media.stop().catch(() => {});
+  }
+}
+
+function freeUdpPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    s.once('error', reject);
+    s.bind(0, host, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The address phones and carriers reach us at. */
+export function publicHostOf(config: Config): string {
+  if (config.sipPublicHost) return config.sipPublicHost;
+  return config.sipHost === '0.0.0.0' || config.sipHost === '::' ? '127.0.0.1' : config.sipHost;
+}
