@@ -17,6 +17,7 @@ export type {
   PlayOptions,
   PromptSource,
   RecordingOptions,
+  WorkerLoad,
 } from './engine/protocol.ts';
 export { isMediaError, MediaError, type MediaErrorCode } from './errors.ts';
 export type { AudioCodec, LocalMediaOptions, NegotiatedAudio } from './sdp/offer-answer.ts';

@@ -7,6 +7,9 @@ export class MediaClock {
   private timer: NodeJS.Timeout | undefined;
   private start = 0;
   private ticks = 0;
+  /** Since the last takeLateness(): how late the latest tick fired, and how many were over 5 ms late. */
+  private maxLateMs = 0;
+  private lateTicks = 0;
 
   constructor(
     private readonly onTick: (now: number) => void,
@@ -31,6 +34,9 @@ export class MediaClock {
 
   private fire(): void {
     const now = performance.now();
+    const late = now - (this.start + (this.ticks + 1) * this.periodMs);
+    if (late > this.maxLateMs) this.maxLateMs = late;
+    if (late > 5) this.lateTicks++;
     // After a long stall (GC, an overloaded host) skip the missed ticks instead of bursting them.
     const behind = Math.floor((now - this.start) / this.periodMs) - this.ticks;
     if (behind > 5) this.ticks += behind - 1;
@@ -40,6 +46,14 @@ export class MediaClock {
     } finally {
       if (this.timer) this.schedule();
     }
+  }
+
+  /** Timer lateness since the previous call (event loop stalls, GC, an overloaded host). */
+  takeLateness(): { maxLateMs: number; lateTicks: number } {
+    const r = { maxLateMs: this.maxLateMs, lateTicks: this.lateTicks };
+    this.maxLateMs = 0;
+    this.lateTicks = 0;
+    return r;
   }
 
   dispose(): void {

@@ -17,6 +17,7 @@ import type {
   PromptSource,
   RecordingOptions,
   ToWorker,
+  WorkerLoad,
   WorkerRequest,
 } from './protocol.ts';
 import { startWorker } from './worker-loader.ts';
@@ -294,13 +295,9 @@ export class MediaEngine {
     return this.call(this.slotOf(id).slot, { op: 'stats', id });
   }
 
-  /** Per worker: endpoints, clock ticks and the CPU time spent in ticks. */
-  async load(): Promise<{ endpoints: number; ticks: number; tickCpuMs: number }[]> {
-    return Promise.all(
-      this.slots.map((s) =>
-        this.call<{ endpoints: number; ticks: number; tickCpuMs: number }>(s, { op: 'load' }),
-      ),
-    );
+  /** Per worker: endpoints, clock ticks, the CPU time spent in ticks and clock lateness. */
+  async load(): Promise<WorkerLoad[]> {
+    return Promise.all(this.slots.map((s) => this.call<WorkerLoad>(s, { op: 'load' })));
   }
 
   /** Closes every endpoint (RTCP BYE) and stops the workers. */

@@ -6,7 +6,14 @@ import { ConferenceMixer } from './conference-mixer.ts';
 import { MediaClock } from './media-clock.ts';
 import { Player } from './player.ts';
 import { PromptCache } from './prompt-cache.ts';
-import type { EndpointId, MediaEvent, PlayOptions, PromptSource, WorkerRequest } from './protocol.ts';
+import type {
+  EndpointId,
+  MediaEvent,
+  PlayOptions,
+  PromptSource,
+  WorkerLoad,
+  WorkerRequest,
+} from './protocol.ts';
 import { Recorder } from './recorder.ts';
 import { RtpSession } from './rtp-session.ts';
 
@@ -22,6 +29,7 @@ export class MediaWorker {
   private readonly playGeneration = new Map<RtpSession, number>();
   private ticks = 0;
   private tickCpuMs = 0;
+  private maxTickMs = 0;
 
   constructor(private readonly emit: (event: MediaEvent) => void) {}
 
@@ -107,8 +115,19 @@ export class MediaWorker {
         return undefined;
       case 'stats':
         return this.session(req.id).snapshot();
-      case 'load':
-        return { endpoints: this.sessions.size, ticks: this.ticks, tickCpuMs: this.tickCpuMs };
+      case 'load': {
+        const { maxLateMs, lateTicks } = this.clock.takeLateness();
+        const maxTickMs = this.maxTickMs;
+        this.maxTickMs = 0;
+        return {
+          endpoints: this.sessions.size,
+          ticks: this.ticks,
+          tickCpuMs: this.tickCpuMs,
+          maxTickMs,
+          maxLateMs,
+          lateTicks,
+        } satisfies WorkerLoad;
+      }
     }
   }
 
@@ -226,20 +245,24 @@ export class MediaWorker {
   private tick(now: number): void {
     const started = performance.now();
     this.ticks++;
-    for (const s of this.sessions.values()) if (s.needsPcm || s.sendingDtmf) s.tick(now);
-    for (const [id, rec] of this.recorders) {
-      rec.tick();
-      if (rec.full) void this.endRecording(id, 'max-duration');
-    }
-    const busy = (s: RtpSession) => this.players.has(s);
-    for (const c of this.conferences.values()) c.tick(now, busy);
+    // Prompts first: they need nothing else of this tick, and what goes out early in the tick
+    // is what keeps its 20 ms spacing when the rest of the tick takes longer than usual.
     for (const [s, p] of this.players) {
       const frame = p.next();
       if (frame) s.sendFrame(frame, now);
       else this.stopPlayer(s, 'completed');
     }
+    for (const s of this.sessions.values()) if (s.needsPcm || s.sendingDtmf) s.tick(now);
+    const busy = (s: RtpSession) => this.players.has(s);
+    for (const c of this.conferences.values()) c.tick(now, busy);
+    for (const [id, rec] of this.recorders) {
+      rec.tick();
+      if (rec.full) void this.endRecording(id, 'max-duration');
+    }
     if (this.ticks % HOUSEKEEPING_TICKS === 0) for (const s of this.sessions.values()) s.housekeeping(now);
-    this.tickCpuMs += performance.now() - started;
+    const spent = performance.now() - started;
+    this.tickCpuMs += spent;
+    if (spent > this.maxTickMs) this.maxTickMs = spent;
   }
 
   async dispose(): Promise<void> {

@@ -139,6 +139,20 @@ export type WorkerRequest =
   | { readonly op: 'stats'; readonly id: EndpointId }
   | { readonly op: 'load'; readonly detail?: boolean };
 
+/** What `MediaEngine.load()` reports per worker; the max and late figures cover the time since the previous call. */
+export interface WorkerLoad {
+  readonly endpoints: number;
+  readonly ticks: number;
+  /** Time spent inside clock ticks since the worker started. */
+  readonly tickCpuMs: number;
+  /** The longest tick (sending every stream's frame, mixing, recording). */
+  readonly maxTickMs: number;
+  /** How late the clock's timer fired at worst (event loop stalls, GC, an overloaded host). */
+  readonly maxLateMs: number;
+  /** Ticks that fired more than 5 ms late. */
+  readonly lateTicks: number;
+}
+
 export type ToWorker = { readonly seq: number; readonly request: WorkerRequest };
 
 export type FromWorker =

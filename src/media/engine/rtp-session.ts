@@ -4,6 +4,8 @@
 
 import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { concatPcm } from '../audio/pcm.ts';
 import { g711Decode, g711Encode, g711Transcode } from '../codecs/g711.ts';
 import { InbandDtmfDetector } from '../dtmf/goertzel.ts';
@@ -71,8 +73,9 @@ export class RtpSession {
     private readonly options: EndpointOptions,
     private readonly host: SessionHost,
   ) {
-    this.rtp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
-    this.rtcp = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+    const type = address.includes(':') ? 'udp6' : 'udp4';
+    this.rtp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
+    this.rtcp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
     this.rtp.on('message', (buf, rinfo) => this.onRtp(buf, rinfo));
     this.rtcp.on('message', (buf, rinfo) => this.onRtcp(buf, rinfo, false));
     this.rtp.on('error', () => {});
@@ -442,6 +445,22 @@ export class RtpSession {
     closeQuietly(this.rtp);
     closeQuietly(this.rtcp);
   }
+}
+
+/**
+ * dgram resolves the destination of every send, and dns.lookup answers even an IP literal on
+ * the next tick: each packet then costs a closure and a nextTick, and the sends of a whole
+ * clock tick leave in one burst after it. Peers are IP literals from SDP or latching, so they
+ * are answered at once and each packet leaves when it is sent.
+ */
+function literalLookup(
+  host: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family) callback(null, host, family);
+  else dnsLookup(host, options, callback);
 }
 
 function closeQuietly(s: Socket): void {
