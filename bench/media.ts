@@ -1,7 +1,7 @@
 // Media engine figures: (a) relay capacity against a plain dgram relay, (b) clock timing of
 // 1,000 played streams, (c) CPU per recorded call and per conference participant.
 // `npm run bench -- media [quick]` prints them; nothing is asserted.
-import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +9,15 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../src/media/engine/worker-loader.ts';
 import { createAnswer, MediaEngine, parseSdp } from '../src/media/index.ts';
 import { percentile, printTable, type Row } from './lib/figures.ts';
-import { closePhones, drive, lossRatio, openPhones, type Phone, resetCounts } from './media/traffic.ts';
+import { fdHeadroom, PhoneFleet, Sink } from './lib/udp-shards.ts';
+import { closePhones, drive, openPhones, type Phone } from './media/traffic.ts';
 
 const quick = process.argv.includes('quick');
 const STEP_MS = quick ? 1000 : 2000;
 // Below Linux's ephemeral range (32768+), where the load generator's own sockets land.
 const PORTS = { portMin: 12000, portMax: 21999 };
+// The relay ramp needs more: every even port from 10000 to the ephemeral range.
+const RELAY_PORTS = { portMin: 10000, portMax: 32767 };
 
 function offerFor(port: number): string {
   return [
@@ -55,120 +58,244 @@ async function attach(
   return ids;
 }
 
-async function relayStep(pairs: number, kind: 'engine' | 'dgram'): Promise<number> {
-  const phones = await openPhones(pairs * 2);
-  let cleanup: () => Promise<void>;
-  if (kind === 'engine') {
-    const engine = new MediaEngine(PORTS);
-    const ids = await attach(engine, phones);
+interface Step {
+  relay: 'engine' | 'dgram';
+  pairs: number;
+  sent: number;
+  received: number;
+  loss: number;
+  /** Why the step could not run (descriptors, ports), if it could not. */
+  failed?: string;
+}
+
+/** How many pairs each relay can open on this host before descriptors or ports run out. */
+function relayLimits(): Record<Step['relay'], { pairs: number; by: string }> {
+  let ephemeral = 28_000;
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    ephemeral = (hi as number) - (lo as number) + 1;
+  } catch {}
+  const fds = fdHeadroom() - 500; // workers, pipes, the runtime's own
+  const poolEndpoints = Math.floor((RELAY_PORTS.portMax - RELAY_PORTS.portMin) / 2);
+  // Engine: RTP and RTCP socket per endpoint, in this process; phones in child processes, on ephemeral ports.
+  const engine = [
+    { pairs: Math.floor(fds / 4), by: `descriptors (ulimit -n, ${fds + 500} free)` },
+    { pairs: Math.floor(poolEndpoints / 2), by: `RTP port pool (${poolEndpoints} endpoints)` },
+    { pairs: Math.floor((ephemeral - 1000) / 2), by: `ephemeral ports (${ephemeral}) for phones` },
+  ];
+  // Baseline: one socket per phone in this process, phones and relay sockets both ephemeral.
+  const dgram = [
+    { pairs: Math.floor(fds / 2), by: `descriptors (ulimit -n, ${fds + 500} free)` },
+    { pairs: Math.floor((ephemeral - 1000) / 4), by: `ephemeral ports (${ephemeral}) for phones and relay` },
+  ];
+  const least = (l: { pairs: number; by: string }[]) => l.reduce((a, b) => (b.pairs < a.pairs ? b : a));
+  return { engine: least(engine), dgram: least(dgram) };
+}
+
+async function openEngineRelay(
+  phonePorts: number[],
+): Promise<{ targets: number[]; close: () => Promise<void> }> {
+  const engine = new MediaEngine(RELAY_PORTS);
+  const targets: number[] = new Array(phonePorts.length);
+  const ids: string[] = new Array(phonePorts.length);
+  try {
+    for (let from = 0; from < phonePorts.length; from += 200) {
+      await Promise.all(
+        phonePorts.slice(from, from + 200).map(async (port, k) => {
+          const i = from + k;
+          const ep = await openEndpoint(engine, `g${i >> 1}`, port);
+          targets[i] = ep.port;
+          ids[i] = ep.id;
+        }),
+      );
+    }
     for (let i = 0; i < ids.length; i += 2) await engine.bridge(ids[i] as string, ids[i + 1] as string);
-    cleanup = () => engine.stop();
-  } else {
-    // As many relay threads as the engine has workers, each with a share of the pairs.
-    const workers = Array.from({ length: availableParallelism() }, () =>
-      startWorker('./media/dgram-relay', import.meta.url),
-    );
-    const ask = <T>(worker: Worker, msg: unknown) =>
-      new Promise<T>((resolve) => {
-        worker.once('message', resolve);
-        worker.postMessage(msg);
+  } catch (e) {
+    await engine.stop();
+    throw e;
+  }
+  return { targets, close: () => engine.stop() };
+}
+
+async function openDgramRelay(
+  phonePorts: number[],
+): Promise<{ targets: number[]; close: () => Promise<void> }> {
+  // As many relay threads as the engine has workers, each with a share of the pairs.
+  const workers = Array.from({ length: availableParallelism() }, () =>
+    startWorker('./media/dgram-relay', import.meta.url),
+  );
+  const ask = <T>(worker: Worker, msg: unknown) =>
+    new Promise<T>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage(msg);
+    });
+  const targets: number[] = new Array(phonePorts.length);
+  const share = (w: number) => phonePorts.map((_, i) => i).filter((i) => (i >> 1) % workers.length === w);
+  await Promise.all(
+    workers.map(async (worker, w) => {
+      const mine = share(w);
+      const ports = await ask<number[]>(worker, { open: mine.length });
+      mine.forEach((i, k) => {
+        targets[i] = ports[k] as number;
       });
-    const shares = workers.map((_, w) => phones.filter((_p, i) => (i >> 1) % workers.length === w));
-    await Promise.all(
-      workers.map(async (worker, w) => {
-        const share = shares[w] as Phone[];
-        const ports = await ask<number[]>(worker, { open: share.length });
-        share.forEach((p, i) => {
-          p.target = ports[i] as number;
-        });
-        await ask(worker, { targets: share.map((p) => p.port) });
-      }),
-    );
-    cleanup = async () => {
+      await ask(worker, { targets: mine.map((i) => phonePorts[i]) });
+    }),
+  );
+  return {
+    targets,
+    close: async () => {
       await Promise.all(workers.map((worker) => ask(worker, 'close')));
       await Promise.all(workers.map((worker) => worker.terminate()));
-    };
+    },
+  };
+}
+
+async function relayStep(pairs: number, relay: Step['relay']): Promise<Step> {
+  // The phones live in child processes with large receive buffers, so the load generator is
+  // not what loses packets (it used to share the main thread with everything else).
+  const fleet = await PhoneFleet.open(pairs * 2, availableParallelism());
+  try {
+    const opened = await (relay === 'engine' ? openEngineRelay : openDgramRelay)(fleet.ports).catch(
+      (e: Error) => e,
+    );
+    if (opened instanceof Error)
+      return { relay, pairs, sent: 0, received: 0, loss: 1, failed: opened.message };
+    try {
+      await fleet.setTargets(opened.targets);
+      await fleet.drive(400); // latching, JIT
+      const { sent, received } = await fleet.drive(STEP_MS);
+      return { relay, pairs, sent, received, loss: sent === 0 ? 0 : Math.max(0, 1 - received / sent) };
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    await fleet.close();
   }
-  // Warm up (latching, JIT), then measure.
-  await drive(phones, 400);
-  resetCounts(phones);
-  await drive(phones, STEP_MS);
-  const loss = lossRatio(phones);
-  await cleanup();
-  await closePhones(phones);
-  return loss;
 }
 
 async function relayCapacity(): Promise<void> {
-  const steps = quick ? [50, 150, 300] : [400, 800, 1200, 1600, 2000];
+  const limits = relayLimits();
   const rows: Row[] = [];
-  const best = { engine: 0, dgram: 0 };
-  for (const kind of ['dgram', 'engine'] as const) {
-    for (const pairs of steps) {
-      const loss = await relayStep(pairs, kind);
-      rows.push({ relay: kind, pairs, 'packets/s': pairs * 2 * 50, 'loss %': loss * 100 });
-      if (loss >= 0.001) break;
-      best[kind] = pairs;
+  const best: Record<Step['relay'], number> = { engine: 0, dgram: 0 };
+  const stoppedBy: Record<Step['relay'], string> = { engine: '', dgram: '' };
+  const run = async (relay: Step['relay'], pairs: number): Promise<boolean> => {
+    const step = await relayStep(pairs, relay);
+    rows.push({
+      relay,
+      pairs,
+      'packets/s': pairs * 2 * 50,
+      sent: step.sent,
+      received: step.received,
+      'loss %': step.loss * 100,
+      note: step.failed ? `could not open: ${step.failed.slice(0, 60)}` : '',
+    });
+    const ok = !step.failed && step.loss < 0.001;
+    if (ok) best[relay] = Math.max(best[relay], pairs);
+    else stoppedBy[relay] = step.failed ? `could not open ${pairs} pairs` : `loss at ${pairs} pairs`;
+    return ok;
+  };
+  // Doubling until loss passes 0.1% or a host limit is reached, then two bisection steps.
+  const start = quick ? 100 : 500;
+  const top = quick ? 800 : 16_000;
+  for (const relay of ['dgram', 'engine'] as const) {
+    const cap = limits[relay];
+    let good = 0;
+    let bad = 0;
+    for (let pairs = start; pairs <= top; pairs *= 2) {
+      const n = Math.min(pairs, cap.pairs);
+      if (!(await run(relay, n))) {
+        bad = n;
+        break;
+      }
+      good = n;
+      if (n === cap.pairs) {
+        stoppedBy[relay] = `host limit: ${cap.by}`;
+        break;
+      }
+    }
+    if (!bad && !stoppedBy[relay]) stoppedBy[relay] = `no loss up to ${top} pairs`;
+    for (let i = 0; bad && i < (quick ? 0 : 2); i++) {
+      const mid = Math.round((good + bad) / 2 / 100) * 100;
+      if (mid <= good || mid >= bad) break;
+      if (await run(relay, mid)) good = mid;
+      else bad = mid;
     }
   }
-  printTable('(a) relay: G.711 call pairs (50 packets/s each way) forwarded over loopback', rows);
-  printTable('(a) relay capacity with under 0.1% loss', [
+  printTable(
+    '(a) relay: G.711 call pairs (50 packets/s each way) forwarded over loopback, phones in child processes',
+    rows,
+  );
+  printTable('(a) relay capacity: most pairs with under 0.1% loss', [
     {
       'dgram pairs': best.dgram,
+      'dgram stopped by': stoppedBy.dgram,
       'engine pairs': best.engine,
+      'engine stopped by': stoppedBy.engine,
       'engine packets/s': best.engine * 100,
-      'ratio %': best.dgram ? (best.engine / best.dgram) * 100 : 0,
+      'engine/dgram %': best.dgram ? (best.engine / best.dgram) * 100 : 0,
     },
   ]);
 }
 
 async function timing(): Promise<void> {
   const streams = quick ? 200 : 1000;
-  const seconds = quick ? 2 : 5;
+  const seconds = quick ? 3 : 10;
   const engine = new MediaEngine(PORTS);
-  const sink = createSocket('udp4');
-  await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
-  const sinkPort = sink.address().port;
-  const last = new Map<number, { arrival: number; ts: number; jitter: number }>();
-  const gaps: number[] = [];
-  const jitters = new Map<number, number>();
-  let measuring = false;
-  sink.on('message', (buf) => {
-    const arrival = performance.now();
-    const ssrc = buf.readUInt32BE(8);
-    const ts = buf.readUInt32BE(4);
-    const prev = last.get(ssrc);
-    if (prev && measuring) {
-      gaps.push(arrival - prev.arrival);
-      // RFC 3550 A.8 in milliseconds: D = (arrival difference) - (timestamp difference).
-      const d = Math.abs(arrival - prev.arrival - ((ts - prev.ts) | 0) / 8);
-      prev.jitter += (d - prev.jitter) / 16;
-      jitters.set(ssrc, prev.jitter);
-    }
-    last.set(ssrc, { arrival, ts, jitter: prev?.jitter ?? 0 });
-  });
+  // The sink: 16 sockets in each of as many child processes as there are cores, 4 MB buffers,
+  // arrival stamped with process.hrtime.bigint() in the shard. Stream i goes to socket i mod n.
+  const sink = await Sink.open(availableParallelism(), 16);
   const ids: string[] = [];
-  for (let i = 0; i < streams; i++) ids.push((await openEndpoint(engine, `s${i}`, sinkPort)).id);
+  for (let i = 0; i < streams; i++) {
+    ids.push((await openEndpoint(engine, `s${i}`, sink.ports[i % sink.ports.length] as number)).id);
+  }
   for (const id of ids) await engine.play(id, { kind: 'tone', tone: 'dial' }, { loop: true });
   await new Promise((r) => setTimeout(r, 1000));
-  measuring = true;
+  await engine.load(); // resets the workers' lateness figures
+  await sink.measure();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  measuring = false;
+  const f = await sink.report();
+  const load = await engine.load();
   await engine.stop();
-  sink.close();
-  const j = [...jitters.values()];
-  printTable(`(b) timing: ${streams} played streams for ${seconds} s, measured at one receiving socket`, [
+  await sink.close();
+  const j = f.jittersMs;
+  printTable(
+    `(b) timing: ${streams} played streams for ${seconds} s, received by ${sink.ports.length} sockets in ${availableParallelism()} sink processes`,
+    [
+      {
+        streams: f.streams,
+        'jitter mean ms': j.reduce((a, b) => a + b, 0) / Math.max(1, j.length),
+        'jitter p99 ms': percentile(j, 0.99),
+        'gap p50 ms': f.gapsMs(0.5),
+        'gap p99 ms': f.gapsMs(0.99),
+        'gap p99.9 ms': f.gapsMs(0.999),
+        'gap max ms': f.gapsMs(1),
+      },
+    ],
+  );
+  printTable("(b) sink completeness and its own delay (a gap is only the engine's if the sink kept up)", [
     {
-      streams: jitters.size,
-      packets: gaps.length,
-      'jitter mean ms': j.reduce((a, b) => a + b, 0) / Math.max(1, j.length),
-      'jitter p99 ms': percentile(j, 0.99),
-      'gap p50 ms': percentile(gaps, 0.5),
-      'gap p99 ms': percentile(gaps, 0.99),
-      'gap p99.9 ms': percentile(gaps, 0.999),
-      'gap max ms': percentile(gaps, 1),
+      'packets expected': f.expected,
+      'packets received': f.received,
+      'received %': (f.received / Math.max(1, f.expected)) * 100,
+      'sink rcvbuf bytes': f.recvBufferSize,
+      'sink loop delay p99.9 ms': f.loopDelayP999Ms,
+      'sink loop delay max ms': f.loopDelayMaxMs,
     },
   ]);
+  printTable(
+    '(b) engine clock while measuring, per worker',
+    load.map((w, i) => ({
+      worker: i,
+      endpoints: w.endpoints,
+      'longest tick ms': w.maxTickMs,
+      'timer late max ms': w.maxLateMs,
+      'ticks >5 ms late': w.lateTicks,
+    })),
+  );
 }
 
 /** Process CPU (all threads) per second of wall time while `phones` send for `ms`. */
@@ -252,7 +379,10 @@ async function cpuCosts(): Promise<void> {
 }
 
 export default async function main(): Promise<void> {
-  await relayCapacity();
-  await timing();
-  await cpuCosts();
+  // `npm run bench -- media [quick] [relay] [timing] [cpu]`: all three unless some are named.
+  const only = ['relay', 'timing', 'cpu'].filter((s) => process.argv.includes(s));
+  const runs = (s: string) => only.length === 0 || only.includes(s);
+  if (runs('relay')) await relayCapacity();
+  if (runs('timing')) await timing();
+  if (runs('cpu')) await cpuCosts();
 }
