@@ -66,6 +66,8 @@ export interface TrunkRoute {
   password: string | null;
   registerExpires: number;
   numberFormat: 'e164' | 'e164-no-plus';
+  /** Where calls to the carrier go, primary first (resolved when the directory loads). */
+  targets: { protocol: 'udp' | 'tcp' | 'tls'; address: string; port: number }[];
   /** Where the carrier's requests come from: its hosts' addresses and its extra ranges (null: unknown). */
   sources: IpAcl | null;
 }
@@ -77,6 +79,7 @@ interface Snapshot {
   linesByUsername: Map<string, LineRoute>;
   linesByExtension: Map<string, LineRoute>;
   numbers: Map<string, NumberRoute>;
+  numbersByTenant: Map<string, NumberRoute[]>;
   trunks: Map<string, TrunkRoute>;
   rates: RateTable;
 }
@@ -133,6 +136,10 @@ export class Directory {
   }
   lineByExtension(tenantId: string, extension: string): LineRoute | undefined {
     return this.#snapshot.linesByExtension.get(key(tenantId, extension));
+  }
+  /** The numbers a tenant owns. */
+  tenantNumbers(tenantId: string): NumberRoute[] {
+    return this.#snapshot.numbersByTenant.get(tenantId) ?? [];
   }
   number(e164: string): NumberRoute | undefined {
     return this.#snapshot.numbers.get(e164);
@@ -213,16 +220,27 @@ export class Directory {
     }
     for (const n of numberRows) {
       if (!n.tenantId) continue;
-      s.numbers.set(n.e164, {
+      const route = {
         e164: n.e164,
         tenantId: n.tenantId,
         destinationLineId: n.destinationLineId,
         trunkId: n.trunkId,
-      });
+      };
+      s.numbers.set(n.e164, route);
+      const list = s.numbersByTenant.get(n.tenantId) ?? [];
+      list.push(route);
+      s.numbersByTenant.set(n.tenantId, list);
     }
     for (const t of trunkRows) {
-      const hosts = [t.host, ...(t.secondaryHost ? [t.secondaryHost] : [])];
-      const addresses = (await Promise.all(hosts.map((h) => this.resolveHost(h)))).flat();
+      const primary = await this.resolveHost(t.host);
+      const secondary = t.secondaryHost ? await this.resolveHost(t.secondaryHost) : [];
+      const addresses = [...primary, ...secondary];
+      const targets = [
+        ...(primary[0] ? [{ protocol: t.transport, address: primary[0], port: t.port }] : []),
+        ...(secondary[0]
+          ? [{ protocol: t.transport, address: secondary[0], port: t.secondaryPort ?? 5060 }]
+          : []),
+      ];
       s.trunks.set(t.id, {
         id: t.id,
         name: t.name,
@@ -236,6 +254,7 @@ export class Directory {
         password: t.password,
         registerExpires: t.registerExpires,
         numberFormat: t.numberFormat,
+        targets,
         // An empty IpAcl allows everyone: a carrier with no known address matches no one.
         sources:
           addresses.length + t.inboundAddresses.length > 0
@@ -256,6 +275,7 @@ function empty(): Snapshot {
     linesByUsername: new Map(),
     linesByExtension: new Map(),
     numbers: new Map(),
+    numbersByTenant: new Map(),
     trunks: new Map(),
     rates: new RateTable([]),
   };

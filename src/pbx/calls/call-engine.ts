@@ -1,12 +1,26 @@
-// placeholder, being written
+// The B2BUA's front door: new INVITEs are identified (a carrier by source address, a phone by
+// digest auth), routed by the CallRouter and run as Calls; in-dialog requests, ACKs, stray
+// 2xx and media events find their call through one table keyed by Call-ID and our tag.
 import type { Logger } from 'pino';
 import type { MediaEngine, MediaEvent } from '../../media/index.ts';
-import type { Flow, ServerTransaction, SipRequest, SipResponse, SipStack } from '../../sip/index.ts';
+import {
+  createResponse,
+  type Flow,
+  type ServerTransaction,
+  type SipRequest,
+  type SipResponse,
+  type SipStack,
+} from '../../sip/index.ts';
+import type { Db } from '../../store/database.ts';
 import type { Directory } from '../directory.ts';
 import type { PbxEvents } from '../events.ts';
 import type { LineAuthenticator } from '../line-auth.ts';
 import type { LocationService } from '../location.ts';
+import { Call, type CallDeps } from './call.ts';
+import { CallRouter, carrierNumber, type Plan } from './call-router.ts';
 import type { CdrWriter } from './cdr-writer.ts';
+import type { LegContext } from './legs.ts';
+import { TollFraudGuard } from './toll-fraud.ts';
 
 export interface CallEngineOptions {
   stack: SipStack;
@@ -16,17 +30,195 @@ export interface CallEngineOptions {
   auth: LineAuthenticator;
   events: PbxEvents;
   cdrs: CdrWriter;
+  db: Db;
   logger: Logger;
   publicHost: string;
   sessionExpires: number;
   promptPath?: (fileId: string) => Promise<string | undefined>;
 }
 
+export interface LiveCall {
+  id: string;
+  direction: Call['direction'];
+  caller: string;
+  callee: string;
+  state: string;
+  startedAt: string;
+  answeredAt: string | null;
+}
+
 export class CallEngine {
-  constructor(readonly options: CallEngineOptions) {}
-  async onRequest(_r: SipRequest, _tx: ServerTransaction, _flow: Flow): Promise<void> {}
-  onAck(_ack: SipRequest, _flow: Flow): void {}
-  onStrayResponse(_r: SipResponse, _flow: Flow): void {}
-  onMediaEvent(_e: MediaEvent): void {}
-  async shutdown(): Promise<void> {}
+  readonly #calls = new Set<Call>();
+  /** Dialog keys (Call-ID|our tag) and media endpoint ids to their call. */
+  readonly #table = new Map<string, Call>();
+  readonly guard: TollFraudGuard;
+  readonly router: CallRouter;
+  readonly #ctx: LegContext;
+  #stopping = false;
+
+  constructor(private readonly options: CallEngineOptions) {
+    const { stack, publicHost } = options;
+    this.#ctx = {
+      stack,
+      contact: (protocol) => {
+        const port = stack.transport(protocol === 'ws' || protocol === 'wss' ? 'udp' : protocol)?.localPort;
+        const transport = protocol === 'udp' ? '' : `;transport=${protocol}`;
+        return `<sip:switchboard@${publicHost}${port ? `:${port}` : ''}${transport}>`;
+      },
+    };
+    this.guard = new TollFraudGuard(options.db);
+    this.router = new CallRouter({
+      directory: options.directory,
+      location: options.location,
+      guard: this.guard,
+      publicHost,
+      promptPath: options.promptPath,
+      lineBusy: (lineId) => this.lineBusy(lineId),
+    });
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  live(tenantId: string): LiveCall[] {
+    const out: LiveCall[] = [];
+    for (const c of this.#calls) {
+      if (c.tenantId !== tenantId) continue;
+      out.push({
+        id: c.id,
+        direction: c.direction,
+        caller: c.caller.number,
+        callee: c.callee.number,
+        state: c.state,
+        startedAt: c.startedAt.toISOString(),
+        answeredAt: c.answeredAt?.toISOString() ?? null,
+      });
+    }
+    return out;
+  }
+
+  private lineBusy(lineId: string): boolean {
+    for (const c of this.#calls)
+      if (c.state !== 'ended' && (c.caller.lineId === lineId || c.calleeLineId === lineId)) return true;
+    return false;
+  }
+
+  async onRequest(request: SipRequest, tx: ServerTransaction, flow: Flow): Promise<void> {
+    const toTag = request.to.tag;
+    if (request.method === 'INVITE' && toTag === undefined) return this.onInvite(request, tx, flow);
+    const call = toTag === undefined ? undefined : this.#table.get(`${request.callId}|${toTag}`);
+    if (!call) {
+      tx.respond(createResponse(request, 481));
+      return;
+    }
+    await call.inDialog(request, tx);
+  }
+
+  private async onInvite(request: SipRequest, tx: ServerTransaction, flow: Flow): Promise<void> {
+    if (this.#stopping) {
+      tx.respond(createResponse(request, 503));
+      return;
+    }
+    const { directory } = this.options;
+    const trunk = directory.trunkBySource(flow.address);
+    if (trunk) {
+      const uri = request.uri;
+      const dialed =
+        ('user' in uri ? uri.user : undefined) ??
+        ('user' in request.to.uri ? request.to.uri.user : undefined);
+      const fromUri = request.from.uri;
+      const fromUser = 'user' in fromUri ? (fromUri.user ?? '') : '';
+      const plan = await this.router.fromTrunk(trunk, dialed ?? '', {
+        number: carrierNumber(fromUser) ?? (fromUser || 'anonymous'),
+        name: request.from.displayName,
+        anonymous: false,
+      });
+      if (!('first' in plan)) {
+        tx.respond(createResponse(request, plan.status, plan.reason));
+        return;
+      }
+      const tenant = directory.tenant(plan.tenantId);
+      return this.start(request, tx, flow, plan.tenantId, tenant?.country ?? 'US', plan, trunk.id);
+    }
+    const auth = await this.options.auth.authenticate(request, flow);
+    if (!auth.ok) {
+      tx.respond(auth.response);
+      return;
+    }
+    const uri = request.uri;
+    const dialed = 'user' in uri ? uri.user : undefined;
+    if (!dialed) {
+      tx.respond(createResponse(request, 404, 'No number dialled'));
+      return;
+    }
+    const plan = await this.router.fromLine(auth.tenant, auth.line, dialed);
+    if (!('first' in plan)) {
+      tx.respond(createResponse(request, plan.status, plan.reason));
+      return;
+    }
+    return this.start(request, tx, flow, auth.tenant.id, auth.tenant.country, plan, null);
+  }
+
+  private async start(
+    request: SipRequest,
+    tx: ServerTransaction,
+    flow: Flow,
+    tenantId: string,
+    country: string,
+    plan: Plan,
+    trunkId: string | null,
+  ): Promise<void> {
+    const deps: CallDeps = {
+      ctx: this.#ctx,
+      media: this.options.media,
+      events: this.options.events,
+      cdrs: this.options.cdrs,
+      log: this.options.logger,
+      sessionExpires: this.options.sessionExpires,
+      country,
+      track: (key, call) => this.#table.set(key, call),
+      untrack: (key) => this.#table.delete(key),
+      ended: (call) => this.#calls.delete(call),
+      charge: (e164, seconds) => this.guard.charge(tenantId, this.options.directory.rates, e164, seconds),
+    };
+    const call = new Call(
+      deps,
+      request,
+      tx,
+      flow,
+      tenantId,
+      plan.direction,
+      plan.caller,
+      plan.first.callee,
+      trunkId,
+    );
+    this.#calls.add(call);
+    await call.run(plan.first, plan.next);
+  }
+
+  onAck(ack: SipRequest, _flow: Flow): void {
+    const tag = ack.to.tag;
+    const call = tag === undefined ? undefined : this.#table.get(`${ack.callId}|${tag}`);
+    if (call && call.a.toTag === tag) call.a.acked();
+  }
+
+  onStrayResponse(response: SipResponse, _flow: Flow): void {
+    const tag = response.from.tag;
+    this.#table.get(`${response.callId}|${tag}`)?.strayResponse(response);
+  }
+
+  onMediaEvent(event: MediaEvent): void {
+    if (!('endpointId' in event)) return;
+    const call = this.#table.get(`ep:${event.endpointId}`);
+    if (!call) return;
+    if (event.type === 'playback-ended') call.playbackEnded();
+    else if (event.type === 'media-timeout') void call.hangup('system', 'media timeout');
+  }
+
+  /** Ends every call (BYE or CANCEL) for a clean shutdown. */
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#calls].map((c) => c.hangup('system', 'server shutting down')));
+  }
 }

@@ -1,0 +1,333 @@
+// Where a call goes: the dial plan of a phone's call (extension, own number, external number
+// through the tenant's trunk with its caller ID rules), the line settings of whoever is
+// called (forwarding, do not disturb, smart DND, registered contacts, ring timeout), and what
+// happens when nobody answers.
+import type { Flow } from '../../sip/index.ts';
+import { parseSipUri } from '../../sip/index.ts';
+import {
+  applyDialingRules,
+  callingCodeOf,
+  DialPlanError,
+  isInternalNumber,
+  parseDialString,
+  toE164,
+} from '../dial-plan.ts';
+import type { Directory, LineRoute, TenantRoute, TrunkRoute } from '../directory.ts';
+import type { LocationService } from '../location.ts';
+import type { NextStep, Party, RingStep } from './call.ts';
+import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
+
+export interface CallerIdentity {
+  number: string;
+  name: string | null;
+  anonymous: boolean;
+}
+
+export interface RouterDeps {
+  directory: Directory;
+  location: LocationService;
+  guard: TollFraudGuard;
+  publicHost: string;
+  promptPath?: ((fileId: string) => Promise<string | undefined>) | undefined;
+  /** True when the line is in a call (smart do-not-disturb). */
+  lineBusy(lineId: string): boolean;
+}
+
+export interface Plan {
+  direction: 'inbound' | 'outbound' | 'internal';
+  caller: Party;
+  first: RingStep;
+  next: NextStep;
+}
+
+const EXTERNAL_RING_MS = 120_000;
+const none: NextStep = async () => undefined;
+
+export class CallRouter {
+  constructor(private readonly deps: RouterDeps) {}
+
+  /** A call placed by one of the tenant's phones, to what it dialled. */
+  async fromLine(tenant: TenantRoute, line: LineRoute, dialed: string): Promise<Plan | Refusal> {
+    const internalCaller: Party = {
+      number: line.internalCallerId ?? line.extension ?? line.sipUsername,
+      name: line.callerIdName ?? line.displayName,
+      lineId: line.id,
+    };
+    if (isInternalNumber(dialed)) return this.toExtension(tenant, internalCaller, dialed, line);
+    let dial: ReturnType<typeof parseDialString>;
+    let e164: string;
+    try {
+      dial = parseDialString(dialed);
+      const number = applyDialingRules(dial.digits, tenant.dialingRules);
+      if (isInternalNumber(number)) return this.toExtension(tenant, internalCaller, number, line);
+      const plan = callingCodeOf(tenant.country) ?? {
+        countryCallingCode: '1',
+        trunkPrefix: '1',
+        internationalPrefix: '011',
+      };
+      e164 = toE164(number, plan);
+    } catch (e) {
+      if (e instanceof DialPlanError) return { status: e.status, reason: e.message };
+      throw e;
+    }
+    // A call to one of the tenant's own numbers stays inside.
+    const own = this.deps.directory.number(e164);
+    if (own?.tenantId === tenant.id && own.destinationLineId) {
+      const target = this.deps.directory.line(own.destinationLineId);
+      if (target)
+        return this.toLine(tenant, 'internal', internalCaller, target, line.internalAnnouncementFileId);
+    }
+    if (!line.externalCallsAllowed) return { status: 403, reason: 'External calls not allowed on this line' };
+    const callerId = this.externalCallerId(tenant, line, dial.callerIdIndex);
+    if ('status' in callerId) return callerId;
+    const identity = { ...callerId, anonymous: dial.anonymous };
+    const step = await this.externalStep(tenant, e164, identity, line.externalAnnouncementFileId);
+    if ('status' in step) return step;
+    return {
+      direction: 'outbound',
+      caller: { number: callerId.number, name: callerId.name, lineId: line.id },
+      first: step,
+      next: none,
+    };
+  }
+
+  /** A call from a carrier to one of our numbers. */
+  async fromTrunk(
+    trunk: TrunkRoute,
+    dialed: string,
+    from: CallerIdentity,
+  ): Promise<(Plan & { tenantId: string }) | Refusal> {
+    const e164 = carrierNumber(dialed);
+    const number = e164 ? this.deps.directory.number(e164) : undefined;
+    if (!e164 || !number) return { status: 404, reason: 'No such number' };
+    const tenant = this.deps.directory.tenant(number.tenantId);
+    if (!tenant?.active) return { status: 480, reason: 'Temporarily Unavailable' };
+    const line = number.destinationLineId ? this.deps.directory.line(number.destinationLineId) : undefined;
+    if (!line) return { status: 480, reason: 'No destination for this number' };
+    const caller: Party = { number: from.number, name: from.name };
+    const plan = await this.toLine(tenant, 'inbound', caller, line, undefined, trunk);
+    if ('status' in plan) return plan;
+    return { ...plan, tenantId: tenant.id };
+  }
+
+  private async toExtension(
+    tenant: TenantRoute,
+    caller: Party,
+    extension: string,
+    from: LineRoute,
+  ): Promise<Plan | Refusal> {
+    const target = this.deps.directory.lineByExtension(tenant.id, extension);
+    if (!target) return { status: 404, reason: 'No such extension' };
+    return this.toLine(tenant, 'internal', caller, target, from.internalAnnouncementFileId);
+  }
+
+  /**
+   * Ringing a line, with its settings: unconditional forwarding, do not disturb, smart DND,
+   * then its registered contacts for its ring timeout; "when unavailable" decides what follows.
+   */
+  private async toLine(
+    tenant: TenantRoute,
+    direction: Plan['direction'],
+    caller: Party,
+    line: LineRoute,
+    announcementFileId: string | null | undefined,
+    trunk?: TrunkRoute,
+  ): Promise<Plan | Refusal> {
+    const callee: Party = {
+      number: line.extension ?? line.sipUsername,
+      name: line.displayName,
+      lineId: line.id,
+    };
+    const forward = async (to: string) => {
+      const step = await this.forwardStep(tenant, line, caller, to, direction === 'inbound');
+      return step;
+    };
+    if (line.forwardTo) {
+      const step = await forward(line.forwardTo);
+      if ('status' in step) return step;
+      return { direction, caller, first: step, next: none };
+    }
+    let unavailable: Refusal | undefined;
+    if (line.doNotDisturb) unavailable = { status: 480, reason: 'Do Not Disturb' };
+    else if (line.smartDoNotDisturb && this.deps.lineBusy(line.id))
+      unavailable = { status: 486, reason: 'Busy Here' };
+    let used = false;
+    // "When unavailable" (spec 001) applies once: busy, no answer, offline or do not disturb.
+    const next: NextStep = async (status) => {
+      if (used || status === 487 || line.whenUnavailable.action !== 'forward') return undefined;
+      used = true;
+      const step = await forward(line.whenUnavailable.to);
+      return step;
+    };
+    const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
+    const step: RingStep = unavailable
+      ? { kind: 'line', id: line.id, legs: [], timeoutMs: 0, callee }
+      : this.lineStep(tenant, line, caller, callee, announcement, trunk);
+    if (unavailable) {
+      // No ringing at all: go straight to the "when unavailable" handling with this status.
+      const then = await next(unavailable.status);
+      if (!then) return unavailable;
+      if (!('legs' in then)) return then;
+      return { direction, caller, first: then, next: none };
+    }
+    return { direction, caller, first: step, next };
+  }
+
+  private lineStep(
+    tenant: TenantRoute,
+    line: LineRoute,
+    caller: Party,
+    callee: Party,
+    announcement: string | undefined,
+    trunk?: TrunkRoute,
+  ): RingStep {
+    const display = caller.name ? `"${caller.name.replace(/["\\]/g, '')}" ` : '';
+    const from = `${display}<sip:${encodeUser(caller.number)}@${tenant.sipDomain}>`;
+    const to = `<sip:${encodeUser(callee.number)}@${tenant.sipDomain}>`;
+    const legs = this.deps.location.bindings(line.id).flatMap((b) => {
+      const uri = parseSipUri(contactUri(b.contact));
+      if (!uri) return [];
+      return [{ uri, from, to, targets: [b.flow as Flow], route: b.path, headers: [] as [string, string][] }];
+    });
+    return {
+      kind: 'line',
+      id: line.id,
+      legs,
+      timeoutMs: line.ringTimeoutSeconds * 1000,
+      announcement,
+      callee,
+      ...(trunk ? {} : {}),
+    };
+  }
+
+  /** Forwarding to an extension or an external number (the forwarding line pays for the latter). */
+  private async forwardStep(
+    tenant: TenantRoute,
+    line: LineRoute,
+    caller: Party,
+    to: string,
+    callerIsExternal: boolean,
+  ): Promise<RingStep | Refusal> {
+    if (isInternalNumber(to)) {
+      const target = this.deps.directory.lineByExtension(tenant.id, to);
+      if (!target || target.id === line.id) return { status: 480, reason: 'Forwarding target unavailable' };
+      const callee: Party = { number: to, name: target.displayName, lineId: target.id };
+      return this.lineStep(tenant, target, caller, callee, undefined);
+    }
+    if (!line.externalCallsAllowed)
+      return { status: 403, reason: 'External forwarding not allowed on this line' };
+    // An outside caller keeps their number on the forwarded call; an internal one shows the line's.
+    let identity: CallerIdentity;
+    if (callerIsExternal) identity = { number: caller.number, name: caller.name, anonymous: false };
+    else {
+      const id = this.externalCallerId(tenant, line, null);
+      if ('status' in id) return id;
+      identity = { ...id, anonymous: false };
+    }
+    const lineNumber = line.externalCallerIds[0];
+    return this.externalStep(tenant, to, identity, undefined, lineNumber);
+  }
+
+  private externalCallerId(
+    tenant: TenantRoute,
+    line: LineRoute,
+    index: number | null,
+  ): { number: string; name: string | null } | Refusal {
+    const name = line.callerIdName ?? line.displayName;
+    if (index !== null) {
+      const chosen = line.externalCallerIds[index - 1];
+      if (!chosen) return { status: 403, reason: `No caller ID c${index} on this line` };
+      return { number: chosen, name };
+    }
+    const number = line.externalCallerIds[0] ?? this.deps.directory.tenantNumbers(tenant.id)[0]?.e164;
+    if (!number) return { status: 403, reason: 'No external caller ID for this line' };
+    return { number, name };
+  }
+
+  /** A call out through the tenant's trunk, after the toll-fraud checks. */
+  private async externalStep(
+    tenant: TenantRoute,
+    e164: string,
+    caller: CallerIdentity,
+    announcementFileId: string | null | undefined,
+    diversion?: string,
+  ): Promise<RingStep | Refusal> {
+    const trunk = this.trunkFor(tenant);
+    if (!trunk || trunk.targets.length === 0) return { status: 503, reason: 'No trunk for external calls' };
+    const refusal = await this.deps.guard.check(tenant, e164);
+    if (refusal) return refusal;
+    const release = this.deps.guard.acquire(tenant.id);
+    const user = trunk.numberFormat === 'e164' ? e164 : e164.slice(1);
+    const transport = trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`;
+    const uri = parseSipUri(`sip:${encodeUser(user)}@${trunk.host}:${trunk.port}${transport}`);
+    if (!uri) {
+      release();
+      return { status: 500, reason: 'Trunk address invalid' };
+    }
+    const host = this.deps.publicHost;
+    const asserted = `<sip:${encodeUser(caller.number)}@${host}>`;
+    const headers: [string, string][] = [['P-Asserted-Identity', asserted]];
+    let from: string;
+    if (caller.anonymous) {
+      // RFC 3323/3325: the network still learns who calls; the callee does not.
+      from = '"Anonymous" <sip:anonymous@anonymous.invalid>';
+      headers.push(['Privacy', 'id']);
+    } else {
+      const display = caller.name ? `"${caller.name.replace(/["\\]/g, '')}" ` : '';
+      from = `${display}<sip:${encodeUser(caller.number)}@${host}>`;
+    }
+    // RFC 5806: a forwarded call says which of our numbers diverted it.
+    if (diversion) headers.push(['Diversion', `<sip:${encodeUser(diversion)}@${host}>;reason=unconditional`]);
+    const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
+    return {
+      kind: 'trunk',
+      id: trunk.id,
+      legs: [
+        {
+          uri,
+          from,
+          to: `<sip:${encodeUser(user)}@${trunk.host}>`,
+          targets: trunk.targets,
+          route: [],
+          headers,
+          credentials:
+            trunk.username && trunk.password
+              ? { username: trunk.username, password: trunk.password }
+              : undefined,
+        },
+      ],
+      timeoutMs: EXTERNAL_RING_MS,
+      announcement,
+      external: { e164, release },
+      callee: { number: e164, name: null },
+    };
+  }
+
+  private trunkFor(tenant: TenantRoute): TrunkRoute | undefined {
+    const d = this.deps.directory;
+    if (tenant.outboundTrunkId) return d.trunk(tenant.outboundTrunkId);
+    for (const n of d.tenantNumbers(tenant.id)) if (n.trunkId) return d.trunk(n.trunkId);
+    return undefined;
+  }
+}
+
+/** A carrier's number as E.164: carriers often leave out the +. */
+export function carrierNumber(raw: string): string | undefined {
+  const s = raw.replace(/[\s().-]/g, '');
+  const digits = s.startsWith('+') ? s.slice(1) : s.startsWith('00') ? s.slice(2) : s;
+  if (!/^[1-9][0-9]{6,14}$/.test(digits)) return undefined;
+  return `+${digits}`;
+}
+
+function encodeUser(user: string): string {
+  return user.replace(
+    /[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+/** The URI of a registered Contact, whether stored bare or as a name-addr. */
+function contactUri(contact: string): string {
+  const lt = contact.indexOf('<');
+  return lt >= 0 ? contact.slice(lt + 1, contact.indexOf('>', lt)) : contact;
+}

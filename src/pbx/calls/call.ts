@@ -1,0 +1,578 @@
+// One call through the B2BUA: the caller's leg, the legs we ring, two anchored media
+// endpoints bridged once someone answers, and the record written when it ends. The dialing
+// itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
+import type { Logger } from 'pino';
+import { type MediaEngine, MediaError } from '../../media/index.ts';
+import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
+import { createResponse } from '../../sip/index.ts';
+import { newId } from '../../store/ids.ts';
+import type { CallLegRecord } from '../../store/schema.ts';
+import type { PbxEvents } from '../events.ts';
+import type { CdrWriter } from './cdr-writer.ts';
+import { InboundLeg, type LegContext, OutboundLeg, type OutboundLegOptions } from './legs.ts';
+import { directionOf, MediaSide } from './media-side.ts';
+import { MIN_SE, SessionTimer, sessionExpiresOf } from './session-timer.ts';
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+
+export interface Party {
+  number: string;
+  name: string | null;
+  lineId?: string | undefined;
+}
+
+/** One attempt: ring these targets at once for so long. */
+export interface RingStep {
+  kind: 'line' | 'trunk';
+  id: string;
+  legs: Omit<OutboundLegOptions, 'sdp' | 'maxForwards'>[];
+  timeoutMs: number;
+  /** Played to the callee when it answers, before the caller is connected (spec 003). */
+  announcement?: string | undefined;
+  /** Counted against the tenant's external-call limit while it runs. */
+  external?: { e164: string; release: () => void } | undefined;
+  callee: Party;
+}
+
+/** What to do next after a step fails with a status; undefined ends the call with it. */
+export type NextStep = (status: number) => Promise<RingStep | { status: number; reason: string } | undefined>;
+
+export interface CallDeps {
+  ctx: LegContext;
+  media: MediaEngine;
+  events: PbxEvents;
+  cdrs: CdrWriter;
+  log: Logger;
+  sessionExpires: number;
+  country: string;
+  /** Legs enter and leave the engine's dialog table through these. */
+  track(key: string, call: Call): void;
+  untrack(key: string): void;
+  ended(call: Call): void;
+  /** Price of the answered external part of the call, in micros. */
+  charge(e164: string, billableSeconds: number): number;
+}
+
+type Outcome = 'answered' | 'cancelled' | { status: number; reason: string };
+
+export class Call {
+  readonly id = newId();
+  readonly startedAt = new Date();
+  answeredAt: Date | undefined;
+  endedAt: Date | undefined;
+  readonly a: InboundLeg;
+  b: OutboundLeg | undefined;
+  #ringing: OutboundLeg[] = [];
+  #sideA: MediaSide | undefined;
+  #sideB: MediaSide | undefined;
+  #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
+  #ringbackPlaying = false;
+  #earlyMedia = false;
+  #timers: SessionTimer[] = [];
+  #step: RingStep | undefined;
+  #external: RingStep['external'];
+  #answeredStep: RingStep | undefined;
+  #legRecords: CallLegRecord[] = [];
+  #cancelled = false;
+  #resolveStep: ((o: Outcome) => void) | undefined;
+  #announcementDone: (() => void) | undefined;
+  callee: Party;
+  disposition: 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected' = 'failed';
+  hangupCause: string | null = null;
+  endedBy: 'caller' | 'callee' | 'system' | null = null;
+
+  constructor(
+    private readonly deps: CallDeps,
+    invite: SipRequest,
+    tx: ServerTransaction,
+    flow: Flow,
+    readonly tenantId: string,
+    readonly direction: Direction,
+    readonly caller: Party,
+    dialed: Party,
+    readonly trunkId: string | null,
+  ) {
+    this.a = new InboundLeg(deps.ctx, invite, tx, flow);
+    this.callee = dialed;
+    tx.user = {
+      onCancel: () => this.cancel(),
+      onTransportError: () => void this.hangup('system', 'caller unreachable'),
+    };
+    deps.track(this.a.key, this);
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+  /** Media endpoints of the call, for media events. */
+  get endpoints(): string[] {
+    return [this.#sideA?.id, this.#sideB?.id].filter((x): x is string => !!x);
+  }
+  get calleeLineId(): string | undefined {
+    return this.callee.lineId;
+  }
+
+  /** Sets up the caller's media, then rings each step until one answers or none is left. */
+  async run(first: RingStep, next: NextStep): Promise<void> {
+    const invite = this.a.invite;
+    if (invite.body.length === 0) {
+      // Late offer (no SDP in the INVITE) is not supported yet.
+      return this.fail(488, 'SDP offer required');
+    }
+    const se = sessionExpiresOf(invite);
+    if (se && se.seconds < MIN_SE) {
+      this.a.reject(422, 'Session Interval Too Small', [['Min-SE', String(MIN_SE)]]);
+      return this.finish('rejected', '422 Session Interval Too Small');
+    }
+    try {
+      const epA = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      this.#sideA = new MediaSide(this.deps.media, epA);
+      this.deps.track(`ep:${epA.id}`, this);
+      const epB = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      this.#sideB = new MediaSide(this.deps.media, epB);
+      this.deps.track(`ep:${epB.id}`, this);
+      await this.#sideA.answer(invite.body.toString('utf8'));
+    } catch (e) {
+      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC')
+        return this.fail(488, 'No common codec');
+      this.deps.log.error({ err: e }, 'media setup failed');
+      return this.fail(503, 'Media unavailable');
+    }
+    let step: RingStep | undefined = first;
+    let hops = 0;
+    while (step && !this.#cancelled && this.#state !== 'ended') {
+      const outcome = await this.ring(step);
+      if (outcome === 'answered' || outcome === 'cancelled') return;
+      // Forwarding chains end after a few hops, so two lines forwarding to each other cannot loop.
+      const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
+      if (!then) return this.fail(outcome.status, outcome.reason);
+      if ('status' in then && !('legs' in then)) return this.fail(then.status, then.reason);
+      step = then as RingStep;
+    }
+  }
+
+  /** Rings one step's targets at once; the first to answer wins and the rest are cancelled. */
+  private ring(step: RingStep): Promise<Outcome> {
+    this.#step = step;
+    this.callee = step.callee;
+    if (step.external) this.#external = step.external;
+    if (step.legs.length === 0) {
+      step.external?.release();
+      return Promise.resolve({ status: 480, reason: 'Temporarily Unavailable' });
+    }
+    const sideB = this.#sideB as MediaSide;
+    const codec = this.#sideA?.negotiated?.codec;
+    // The caller's codec first, so the bridge can pass packets through untouched.
+    const sdp = sideB.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
+    const maxForwards = Math.max(0, (this.a.invite.maxForwards ?? 70) - 1);
+    return new Promise<Outcome>((resolve) => {
+      const failures: number[] = [];
+      let settled = false;
+      const settle = (o: Outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#resolveStep = undefined;
+        resolve(o);
+      };
+      this.#resolveStep = settle;
+      const timer = setTimeout(() => {
+        for (const l of this.#ringing) l.cancel();
+        settle({ status: 480, reason: 'No Answer' });
+      }, step.timeoutMs);
+      timer.unref();
+      const legs = step.legs.map(
+        (o) =>
+          new OutboundLeg(
+            this.deps.ctx,
+            { ...o, sdp, maxForwards, headers: [...o.headers, ...this.sessionTimerOffer()] },
+            {
+              onProvisional: (leg, r) => void this.onProvisional(leg, r),
+              onAnswer: (leg, r) => void this.onAnswer(leg, r, settle),
+              onFailure: (leg, status, reason) => {
+                this.recordLeg(leg, status);
+                this.deps.untrack(leg.key);
+                this.#ringing = this.#ringing.filter((l) => l !== leg);
+                failures.push(status);
+                if (this.#ringing.length === 0 && !this.b) {
+                  step.external?.release();
+                  if (this.#external === step.external) this.#external = undefined;
+                  settle(bestFailure(failures, reason));
+                }
+              },
+            },
+            { kind: step.kind, id: step.id },
+          ),
+      );
+      this.#ringing = legs;
+      for (const leg of legs) {
+        this.deps.track(leg.key, this);
+        leg.start();
+      }
+    });
+  }
+
+  private sessionTimerOffer(): [string, string][] {
+    return [
+      ['Supported', 'timer'],
+      ['Session-Expires', String(this.deps.sessionExpires)],
+      ['Min-SE', String(MIN_SE)],
+    ];
+  }
+
+  private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
+    if (this.#state === 'ended' || this.b) return;
+    if (this.#state === 'routing') {
+      this.#state = 'ringing';
+      this.emit('ringing');
+    }
+    const sideA = this.#sideA as MediaSide;
+    if (r.body.length > 0 && (r.status === 183 || r.status === 180)) {
+      // Early media from the callee (announcements, carrier ringback): bridge it through.
+      try {
+        await (this.#sideB as MediaSide).applyAnswer(r.body.toString('utf8'));
+        await this.stopRingback();
+        await this.deps.media.bridge(sideA.id, (this.#sideB as MediaSide).id);
+        this.#earlyMedia = true;
+        this.a.provisional(183, sideA.lastSent);
+      } catch (e) {
+        this.deps.log.debug({ err: e, leg: leg.key }, 'early media unusable');
+      }
+      return;
+    }
+    if (r.status === 180 && !this.#earlyMedia && !this.#ringbackPlaying) {
+      // The callee rings but sends no audio: we play ringback to the caller ourselves.
+      this.#ringbackPlaying = true;
+      this.a.provisional(180, sideA.lastSent);
+      await this.deps.media
+        .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
+        .catch(() => {});
+    }
+  }
+
+  private async stopRingback(): Promise<void> {
+    if (!this.#ringbackPlaying) return;
+    this.#ringbackPlaying = false;
+    await this.deps.media.stopPlayback((this.#sideA as MediaSide).id).catch(() => {});
+  }
+
+  private async onAnswer(leg: OutboundLeg, r: SipResponse, settle: (o: Outcome) => void): Promise<void> {
+    if (this.b || this.#state === 'ended') return;
+    this.b = leg;
+    this.#answeredStep = this.#step;
+    this.deps.track(leg.key, this);
+    for (const other of this.#ringing) if (other !== leg) other.cancel();
+    this.#ringing = [];
+    settle('answered');
+    const sideA = this.#sideA as MediaSide;
+    const sideB = this.#sideB as MediaSide;
+    try {
+      await sideB.applyAnswer(r.body.toString('utf8'));
+    } catch {
+      void leg.request('BYE');
+      return this.fail(488, 'Callee answered without a usable codec');
+    }
+    this.recordLeg(leg, 200, true);
+    const announcement = this.#step?.announcement;
+    if (announcement) {
+      // The callee hears the announcement; the caller keeps hearing ringback until connected.
+      const done = new Promise<void>((resolve) => {
+        this.#announcementDone = resolve;
+        setTimeout(resolve, 120_000).unref();
+      });
+      const played = await this.deps.media
+        .play(sideB.id, { kind: 'file', path: announcement })
+        .catch(() => null);
+      if (played) await done;
+      this.#announcementDone = undefined;
+      if (this.state === 'ended') return;
+    }
+    await this.stopRingback();
+    await this.deps.media
+      .bridge(sideA.id, sideB.id)
+      .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
+    const headers: [string, string][] = [];
+    const se = sessionExpiresOf(this.a.invite);
+    if (se) {
+      // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
+      const uacRefreshes = this.a.invite.supported.includes('timer');
+      headers.push(['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]);
+      if (uacRefreshes) headers.push(['Require', 'timer']);
+      this.#timers.push(
+        new SessionTimer(
+          se.seconds,
+          uacRefreshes ? 'watch' : 'refresh',
+          () => void this.refresh('a'),
+          () => void this.hangup('system', 'session timer expired'),
+        ),
+      );
+    }
+    const seB = sessionExpiresOf(r);
+    if (seB) {
+      const weRefresh = seB.refresher !== 'uas';
+      this.#timers.push(
+        new SessionTimer(
+          seB.seconds,
+          weRefresh ? 'refresh' : 'watch',
+          () => void this.refresh('b'),
+          () => void this.hangup('system', 'session timer expired'),
+        ),
+      );
+    }
+    this.a.answer(sideA.lastSent as string, headers, () => void this.hangup('system', 'no ACK from caller'));
+    this.#state = 'answered';
+    this.answeredAt = new Date();
+    this.emit('answered');
+  }
+
+  /** Our turn to refresh the session (RFC 4028 §7.4): an UPDATE without SDP. */
+  private async refresh(side: 'a' | 'b'): Promise<void> {
+    const leg = side === 'a' ? this.a : this.b;
+    const r = await leg?.request('UPDATE', undefined, [
+      ['Session-Expires', String(this.deps.sessionExpires)],
+    ]);
+    if (!r || r.status === 481 || r.status === 408) return this.hangup('system', 'session refresh failed');
+    for (const t of this.#timers) if (t.role === 'refresh') t.reset();
+  }
+
+  /** A 2xx retransmitted after its transaction ended: the callee lost our ACK. */
+  strayResponse(r: SipResponse): void {
+    this.b?.reack(r);
+  }
+
+  /** A playback on one of our endpoints ended (the callee's announcement). */
+  playbackEnded(): void {
+    this.#announcementDone?.();
+  }
+
+  /** CANCEL from the caller before an answer (§9.2). */
+  cancel(): void {
+    if (this.#state === 'answered' || this.#state === 'ended') return;
+    this.#cancelled = true;
+    for (const l of this.#ringing) l.cancel();
+    this.#external?.release();
+    this.a.reject(487);
+    this.#resolveStep?.('cancelled');
+    void this.finish('cancelled', '487 Request Terminated', 'caller');
+  }
+
+  /** An in-dialog request from either side: BYE, re-INVITE, UPDATE, INFO. */
+  async inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
+    const fromCaller = request.to.tag === this.a.toTag;
+    const leg = fromCaller ? this.a : this.b;
+    const dialog = leg?.dialog;
+    if (!dialog) {
+      // A BYE from a callee still ringing (an early dialog) or for a leg we no longer track.
+      const early = this.#ringing.find((l) => l.key === `${request.callId}|${request.to.tag}`);
+      if (request.method === 'BYE' && early) {
+        tx.respond(createResponse(request, 200));
+        early.cancel();
+        return;
+      }
+      tx.respond(createResponse(request, 481));
+      return;
+    }
+    const problem = dialog.receiveRequest(request);
+    if (problem) {
+      tx.respond(createResponse(request, problem.status ?? 500));
+      return;
+    }
+    for (const t of this.#timers) if (t.role === 'watch') t.reset();
+    switch (request.method) {
+      case 'BYE':
+        tx.respond(createResponse(request, 200));
+        return this.hangup(fromCaller ? 'caller' : 'callee', 'normal clearing');
+      case 'INVITE':
+      case 'UPDATE':
+        return this.modify(request, tx, fromCaller);
+      default:
+        tx.respond(createResponse(request, 200));
+    }
+  }
+
+  /**
+   * A re-INVITE or UPDATE: answered here from our own endpoint (media is anchored), and a
+   * change of direction (hold, resume) is passed on to the other side with an offer of ours.
+   */
+  private async modify(request: SipRequest, tx: ServerTransaction, fromCaller: boolean): Promise<void> {
+    const side = fromCaller ? this.#sideA : this.#sideB;
+    const other = fromCaller ? this.b : this.a;
+    const otherSide = fromCaller ? this.#sideB : this.#sideA;
+    const ok = (sdp: string | undefined) => {
+      const r = createResponse(request, 200, undefined);
+      r.append(
+        'Contact',
+        this.deps.ctx.contact((fromCaller ? this.a.flow : this.b?.target)?.protocol ?? 'udp'),
+      );
+      const se = sessionExpiresOf(request);
+      if (se) r.append('Session-Expires', `${se.seconds};refresher=${se.refresher ?? 'uac'}`);
+      if (sdp) {
+        r.append('Content-Type', 'application/sdp');
+        r.body = Buffer.from(sdp);
+      }
+      tx.respond(r);
+    };
+    if (!side || request.body.length === 0) {
+      // A session refresh without an offer: a re-INVITE gets our current SDP, an UPDATE none.
+      ok(request.method === 'INVITE' ? side?.lastSent : undefined);
+      return;
+    }
+    const offer = request.body.toString('utf8');
+    const wanted = directionOf(offer);
+    const codec = side.negotiated?.codec;
+    let answer: string;
+    try {
+      answer = await side.answer(
+        offer,
+        'sendrecv',
+        codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined,
+      );
+    } catch {
+      tx.respond(createResponse(request, 488));
+      return;
+    }
+    ok(answer);
+    // Hold and resume go end to end: the other side gets sendonly/inactive or sendrecv from us.
+    const relay = wanted === 'sendonly' ? 'sendonly' : wanted === 'inactive' ? 'inactive' : 'sendrecv';
+    if (!other || !otherSide || this.#state !== 'answered') return;
+    const otherCodec = otherSide.negotiated?.codec;
+    const reoffer = otherSide.offer(relay, otherCodec ? [otherCodec] : undefined);
+    const r = await other.request('INVITE', reoffer);
+    if (r && r.status >= 200 && r.status < 300 && r.body.length > 0)
+      await otherSide.applyAnswer(r.body.toString('utf8')).catch(() => {});
+  }
+
+  /** Ends an answered (or ringing) call from one side: BYE to the other, then the record. */
+  async hangup(by: 'caller' | 'callee' | 'system', cause: string): Promise<void> {
+    if (this.#state === 'ended') return;
+    if (this.#state !== 'answered') {
+      if (by === 'caller') return this.cancel();
+      for (const l of this.#ringing) l.cancel();
+      this.a.reject(by === 'system' ? 503 : 480);
+      return this.finish('failed', cause, by);
+    }
+    if (by !== 'caller') void this.a.request('BYE');
+    if (by !== 'callee') void this.b?.request('BYE');
+    return this.finish('answered', cause, by);
+  }
+
+  private fail(status: number, reason: string): void {
+    this.a.reject(status, reason);
+    const disposition =
+      status === 486 || status === 600
+        ? 'busy'
+        : status === 480 || status === 408
+          ? 'no-answer'
+          : status === 403 || status === 603 || status === 404 || status === 484
+            ? 'rejected'
+            : 'failed';
+    void this.finish(disposition, `${status} ${reason}`);
+  }
+
+  private recordLeg(leg: OutboundLeg, status: number, answered = false): void {
+    this.#legRecords.push({
+      role: 'callee',
+      kind: leg.label.kind,
+      ...(leg.label.kind === 'line' ? { lineId: leg.label.id } : { trunkId: leg.label.id }),
+      uri: leg.options.uri.toString(),
+      status,
+      ...(answered ? { answeredAt: new Date().toISOString() } : {}),
+    });
+  }
+
+  private async finish(
+    disposition: Call['disposition'],
+    cause: string,
+    by: 'caller' | 'callee' | 'system' = 'system',
+  ): Promise<void> {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.endedAt = new Date();
+    this.disposition = disposition;
+    this.hangupCause = cause;
+    this.endedBy = by;
+    for (const t of this.#timers) t.dispose();
+    for (const l of this.#ringing) l.cancel();
+    this.#external?.release();
+    this.a.dispose();
+    this.b?.dispose();
+    this.deps.untrack(this.a.key);
+    if (this.b) this.deps.untrack(this.b.key);
+    for (const l of this.#ringing) this.deps.untrack(l.key);
+    this.#resolveStep?.('cancelled');
+    this.#announcementDone?.();
+    for (const id of this.endpoints) {
+      this.deps.untrack(`ep:${id}`);
+      await this.deps.media.releaseEndpoint(id).catch(() => {});
+    }
+    this.writeRecord();
+    this.emit('ended');
+    this.deps.ended(this);
+  }
+
+  private writeRecord(): void {
+    const ended = this.endedAt as Date;
+    const billable = this.answeredAt ? Math.ceil((ended.getTime() - this.answeredAt.getTime()) / 1000) : 0;
+    const external = this.#answeredStep?.external;
+    const cost = external && billable > 0 ? this.deps.charge(external.e164, billable) : 0;
+    this.deps.cdrs.add({
+      id: this.id,
+      tenantId: this.tenantId,
+      sipCallId: this.a.invite.callId,
+      direction: this.direction,
+      callerNumber: this.caller.number,
+      callerName: this.caller.name,
+      calleeNumber: this.callee.number,
+      callerLineId: this.caller.lineId ?? null,
+      calleeLineId: this.callee.lineId ?? null,
+      trunkId: this.trunkId ?? (this.#answeredStep?.kind === 'trunk' ? this.#answeredStep.id : null),
+      startedAt: this.startedAt,
+      answeredAt: this.answeredAt ?? null,
+      endedAt: ended,
+      durationSeconds: Math.ceil((ended.getTime() - this.startedAt.getTime()) / 1000),
+      billableSeconds: billable,
+      disposition: this.disposition,
+      hangupCause: this.hangupCause,
+      endedBy: this.endedBy,
+      costMicros: cost,
+      legs: [
+        {
+          role: 'caller',
+          kind: this.trunkId ? 'trunk' : 'line',
+          ...(this.caller.lineId ? { lineId: this.caller.lineId } : {}),
+          ...(this.trunkId ? { trunkId: this.trunkId } : {}),
+          uri: this.a.invite.from.uriText,
+          ...(this.answeredAt ? { answeredAt: this.answeredAt.toISOString() } : {}),
+          endedAt: ended.toISOString(),
+        },
+        ...this.#legRecords,
+      ],
+    });
+  }
+
+  private emit(state: 'ringing' | 'answered' | 'ended'): void {
+    this.deps.events.emit({
+      type: 'call',
+      state,
+      callId: this.id,
+      tenantId: this.tenantId,
+      direction: this.direction,
+      caller: this.caller.number,
+      callee: this.callee.number,
+      ...(state === 'ended' ? { disposition: this.disposition } : {}),
+    });
+  }
+}
+
+/** RFC 3261 §16.7 in spirit: busy beats unavailable beats the rest; 6xx wins outright. */
+function bestFailure(statuses: number[], reason: string): { status: number; reason: string } {
+  const has = (s: number) => statuses.includes(s);
+  const six = statuses.find((s) => s >= 600);
+  if (six) return { status: six, reason };
+  if (has(486)) return { status: 486, reason: 'Busy Here' };
+  if (has(603)) return { status: 603, reason: 'Decline' };
+  if (statuses.every((s) => s === 487)) return { status: 487, reason: 'Request Terminated' };
+  if (has(480) || has(408)) return { status: 480, reason: 'Temporarily Unavailable' };
+  const first = statuses.find((s) => s !== 487) ?? 480;
+  return { status: first, reason };
+}
