@@ -12,6 +12,8 @@ export const RESOURCES = [
   'api_keys',
   'audit',
   'workspace',
+  'lines',
+  'calls',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Access = 'read' | 'write';
@@ -32,6 +34,8 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     contacts: 'write',
     files: 'read',
     workspace: 'write',
+    lines: 'read',
+    calls: 'read',
   },
   // Agents place and take calls: they see the directory and the shared contacts.
   agent: { tenant: 'read', people: 'read', contacts: 'read' },

@@ -1,8 +1,10 @@
 import { apiKeyRoutes } from './api-keys.ts';
 import { auditRoutes } from './audit-events.ts';
 import { authRoutes } from './auth.ts';
+import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
 import { invitationRoutes } from './invitations.ts';
+import { lineRoutes } from './lines.ts';
 import { meRoutes } from './me.ts';
 import { numberRoutes } from './numbers.ts';
 import { operatorRoutes } from './operator.ts';
@@ -17,9 +19,11 @@ export const routePlugins = [
   authRoutes,
   meRoutes,
   tenantRoutes,
+  callingRoutes,
   peopleRoutes,
   invitationRoutes,
   numberRoutes,
+  lineRoutes,
   portInRoutes,
   contactRoutes,
   apiKeyRoutes,

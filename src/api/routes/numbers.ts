@@ -3,10 +3,10 @@
 import { and, eq, isNull, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { numbers } from '../../store/schema.ts';
+import { lines, numbers } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
-import { conflict, errorBodySchema, notFound } from '../errors.ts';
+import { ApiError, conflict, errorBodySchema, notFound } from '../errors.ts';
 import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { countryCode, e164, idParam, iso, postalAddress } from '../schemas.ts';
 
@@ -20,6 +20,10 @@ export const numberSchema = z.object({
   source: z.enum(['inventory', 'port-in']),
   assignedAt: z.string().nullable(),
   emergencyAddress: postalAddress.nullable(),
+  destination: z
+    .object({ lineId: z.string() })
+    .nullable()
+    .describe('Where inbound calls to the number go; null: nowhere yet'),
 });
 type NumberRow = typeof numbers.$inferSelect;
 export const numberView = (n: NumberRow) => ({
@@ -31,6 +35,7 @@ export const numberView = (n: NumberRow) => ({
   source: n.source,
   assignedAt: iso(n.assignedAt),
   emergencyAddress: n.emergencyAddress,
+  destination: n.destinationLineId ? { lineId: n.destinationLineId } : null,
 });
 export const inventoryFilter = z.object({
   country: countryCode.optional(),
@@ -102,6 +107,7 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
         resourceId: n.id,
         details: { e164: n.e164 },
       });
+      await app.services.pbx?.directory.reload();
       return reply.status(201).send(numberView(n));
     },
   );
@@ -157,7 +163,13 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const [n] = await store.db
         .update(numbers)
-        .set({ tenantId: null, assignedAt: null, emergencyAddress: null, updatedAt: new Date() })
+        .set({
+          tenantId: null,
+          assignedAt: null,
+          emergencyAddress: null,
+          destinationLineId: null,
+          updatedAt: new Date(),
+        })
         .where(and(eq(numbers.tenantId, tenantIdOf(req)), eq(numbers.id, req.params.id)))
         .returning();
       if (!n) throw notFound('number');
@@ -167,6 +179,7 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
         resourceId: n.id,
         details: { e164: n.e164 },
       });
+      await app.services.pbx?.directory.reload();
       return reply.status(204).send(null);
     },
   );
@@ -196,6 +209,65 @@ export const numberRoutes: FastifyPluginAsyncZod = async (app) => {
         resourceId: n.id,
         details: { address: req.body.address },
       });
+      return numberView(n);
+    },
+  );
+
+  app.patch(
+    '/numbers/:id',
+    {
+      config: write,
+      schema: {
+        tags: ['numbers'],
+        summary: 'Route a number: inbound calls go to a line of your company (null: nowhere)',
+        params: idParam,
+        body: z
+          .object({
+            destination: z
+              .object({ lineId: z.uuid('must be an id') })
+              .strict()
+              .nullable(),
+          })
+          .partial()
+          .strict(),
+        response: { 200: numberSchema, 400: errorBodySchema, 404: errorBodySchema, 422: errorBodySchema },
+      },
+    },
+    async (req) => {
+      const tenantId = tenantIdOf(req);
+      const [cur] = await store.db
+        .select()
+        .from(numbers)
+        .where(and(eq(numbers.tenantId, tenantId), eq(numbers.id, req.params.id)));
+      if (!cur) throw notFound('number');
+      const { destination } = req.body;
+      if (destination === undefined) return numberView(cur);
+      if (destination) {
+        const [l] = await store.db
+          .select({ id: lines.id })
+          .from(lines)
+          .where(and(eq(lines.tenantId, tenantId), eq(lines.id, destination.lineId)));
+        if (!l)
+          throw new ApiError(
+            422,
+            'unknown_line',
+            `line ${destination.lineId} is not one of your company's lines`,
+            'destination.lineId',
+          );
+      }
+      const [n] = await store.db
+        .update(numbers)
+        .set({ destinationLineId: destination?.lineId ?? null, updatedAt: new Date() })
+        .where(and(eq(numbers.tenantId, tenantId), eq(numbers.id, cur.id)))
+        .returning();
+      if (!n) throw notFound('number');
+      await audit(store.db, req, {
+        action: 'number.destination',
+        resource: 'numbers',
+        resourceId: n.id,
+        details: { e164: n.e164, destination },
+      });
+      await app.services.pbx?.directory.reload();
       return numberView(n);
     },
   );
