@@ -1,6 +1,7 @@
 import { apiKeyRoutes } from './api-keys.ts';
 import { auditRoutes } from './audit-events.ts';
 import { authRoutes } from './auth.ts';
+import { callRecordRoutes } from './call-records.ts';
 import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
 import { invitationRoutes } from './invitations.ts';
@@ -24,6 +25,7 @@ export const routePlugins = [
   invitationRoutes,
   numberRoutes,
   lineRoutes,
+  callRecordRoutes,
   portInRoutes,
   contactRoutes,
   apiKeyRoutes,
