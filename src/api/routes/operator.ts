@@ -2,37 +2,116 @@
 import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { normalizePrefix } from '../../pbx/dial-plan.ts';
+import { canonicalIp } from '../../pbx/ip-acl.ts';
 import { newId } from '../../store/ids.ts';
-import { numbers, portInRequests, tenants, trunks } from '../../store/schema.ts';
+import { numbers, portInRequests, rates, tenants, trunks } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
-import { ApiError, conflict, errorBodySchema, isUniqueViolation, notFound } from '../errors.ts';
+import { ApiError, badRequest, conflict, errorBodySchema, isUniqueViolation, notFound } from '../errors.ts';
 import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { countryCode, e164, idParam, iso, name } from '../schemas.ts';
+import { formatMoney, money, unprocessable, validCidrs } from './calling.ts';
 import { inventoryConds, inventoryFilter, numberSchema, numberType, numberView } from './numbers.ts';
 import { portInSchema, portInView } from './port-in.ts';
 import { tenantView } from './tenant.ts';
 
 const operator = { access: { operator: true as const } };
 
-const trunkBody = z.object({
+const hostName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address');
+const portNumber = z.number().int().min(1).max(65535);
+const trunkFields = {
   name: name(80),
-  host: z
-    .string()
-    .trim()
-    .min(1)
-    .max(253)
-    .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address'),
-  port: z.number().int().min(1).max(65535).default(5060),
-  transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+  host: hostName,
+  port: portNumber,
+  transport: z.enum(['udp', 'tcp', 'tls']),
+  secondaryHost: hostName.nullable().describe('Tried when the first host times out, fails or answers 503'),
+  secondaryPort: portNumber.nullable(),
+  authMode: z
+    .enum(['ip', 'register'])
+    .describe("'ip': the carrier's calls are recognised by source address; 'register': we register to it"),
+  inboundAddresses: z
+    .array(z.string().max(100))
+    .max(50)
+    .describe('Extra source ranges (CIDR) the carrier sends from, beside its hosts'),
+  username: z.string().trim().min(1).max(100).nullable(),
+  password: z.string().min(1).max(200).nullable().describe('Write-only: never returned'),
+  registerExpires: z.number().int().min(60).max(86_400),
+  numberFormat: z.enum(['e164', 'e164-no-plus']),
+};
+const trunkCreateBody = z
+  .object(trunkFields)
+  .partial()
+  .required({ name: true, host: true })
+  .extend({ port: portNumber.default(5060), transport: trunkFields.transport.default('udp') })
+  .strict();
+const trunkUpdateBody = z.object(trunkFields).partial().strict();
+type TrunkInput = z.infer<typeof trunkUpdateBody>;
+type TrunkRow = typeof trunks.$inferSelect;
+
+const trunkSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  host: z.string(),
+  port: z.number(),
+  transport: z.enum(['udp', 'tcp', 'tls']),
+  secondaryHost: z.string().nullable(),
+  secondaryPort: z.number().nullable(),
+  authMode: z.enum(['ip', 'register']),
+  inboundAddresses: z.array(z.string()),
+  username: z.string().nullable(),
+  hasPassword: z.boolean(),
+  registerExpires: z.number(),
+  numberFormat: z.enum(['e164', 'e164-no-plus']),
+  registration: z
+    .object({
+      state: z.enum(['registering', 'registered', 'failed', 'unregistered']),
+      registrar: z.string(),
+      expiresAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+    })
+    .nullable()
+    .describe('Our registration to the carrier (authMode register), when SIP runs'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
-const trunkSchema = trunkBody.extend({ id: z.string(), createdAt: z.string() });
-const trunkView = (t: typeof trunks.$inferSelect) => ({
-  id: t.id,
-  name: t.name,
-  host: t.host,
-  port: t.port,
-  transport: t.transport,
-  createdAt: iso(t.createdAt) as string,
+
+/** The trunk input without its password, for the audit log. */
+function trunkAudit(b: TrunkInput): Record<string, unknown> {
+  const { password, ...rest } = b;
+  return password === undefined ? rest : { ...rest, passwordSet: password !== null };
+}
+
+const operatorTenantSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  country: z.string(),
+  sipDomain: z.string(),
+  status: z.string(),
+  outboundTrunkId: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const rateInput = z
+  .object({
+    prefix: z.string().trim().min(1).max(40),
+    perMinute: money,
+    description: z.string().trim().max(200).nullish(),
+  })
+  .strict();
+const rateSchema = z.object({
+  prefix: z.string(),
+  perMinute: z.string().describe('Currency units per minute'),
+  description: z.string().nullable(),
+});
+const rateView = (r: typeof rates.$inferSelect) => ({
+  prefix: r.prefix,
+  perMinute: formatMoney(r.perMinuteMicros),
+  description: r.description,
 });
 
 // Which status may follow which: completed and rejected are final.
@@ -46,6 +125,54 @@ const NEXT_STATUS: Record<string, string[]> = {
 export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, outbox } = app.services;
 
+  const trunkView = (t: TrunkRow) => {
+    const reg = app.services.pbx?.trunks.status(t.id);
+    return {
+      id: t.id,
+      name: t.name,
+      host: t.host,
+      port: t.port,
+      transport: t.transport,
+      secondaryHost: t.secondaryHost,
+      secondaryPort: t.secondaryPort,
+      authMode: t.authMode,
+      inboundAddresses: t.inboundAddresses,
+      username: t.username,
+      hasPassword: !!t.password,
+      registerExpires: t.registerExpires,
+      numberFormat: t.numberFormat,
+      registration: reg
+        ? { state: reg.state, registrar: reg.registrar, expiresAt: reg.expiresAt, lastError: reg.lastError }
+        : null,
+      createdAt: iso(t.createdAt) as string,
+      updatedAt: iso(t.updatedAt) as string,
+    };
+  };
+
+  /** Checks a trunk as it will be; returns the input with its address ranges canonical. */
+  function checkTrunk(b: TrunkInput, merged: TrunkInput): TrunkInput {
+    if (merged.authMode === 'register') {
+      if (!merged.username)
+        throw unprocessable('username_required', 'a registering trunk needs a username', 'username');
+      if (!merged.password)
+        throw unprocessable('password_required', 'a registering trunk needs a password', 'password');
+    }
+    if (merged.secondaryPort != null && !merged.secondaryHost)
+      throw unprocessable(
+        'secondary_host_required',
+        'a secondary port needs a secondary host',
+        'secondaryHost',
+      );
+    return b.inboundAddresses
+      ? { ...b, inboundAddresses: validCidrs(b.inboundAddresses, 'inboundAddresses') }
+      : b;
+  }
+
+  const trunkNameTaken = () => conflict('trunk_name_taken', 'a trunk with this name exists', 'name');
+  const reload = async () => {
+    await app.services.pbx?.directory.reload();
+  };
+
   app.post(
     '/operator/trunks',
     {
@@ -53,27 +180,28 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['platform'],
         summary: 'Add a carrier trunk',
-        body: trunkBody,
-        response: { 201: trunkSchema, 409: errorBodySchema },
+        body: trunkCreateBody,
+        response: { 201: trunkSchema, 400: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema },
       },
     },
     async (req, reply) => {
+      const body = checkTrunk(req.body, req.body);
       try {
         const [t] = await store.db
           .insert(trunks)
-          .values({ id: newId(), ...req.body })
+          .values({ id: newId(), ...body, name: req.body.name, host: req.body.host })
           .returning();
         if (!t) throw new Error('insert returned nothing');
         await audit(store.db, req, {
           action: 'trunk.create',
           resource: 'trunks',
           resourceId: t.id,
-          details: req.body,
+          details: trunkAudit(body),
         });
+        await reload();
         return reply.status(201).send(trunkView(t));
       } catch (err) {
-        if (isUniqueViolation(err))
-          throw conflict('trunk_name_taken', 'a trunk with this name exists', 'name');
+        if (isUniqueViolation(err)) throw trunkNameTaken();
         throw err;
       }
     },
@@ -85,13 +213,216 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
       config: operator,
       schema: {
         tags: ['platform'],
-        summary: 'Carrier trunks',
+        summary: 'Carrier trunks, with the state of our registration to each',
         querystring: pageQuery,
         response: { 200: pageOf(trunkSchema) },
       },
     },
     async (req) => {
       return listPage(store.db, trunks, req.query, trunkView);
+    },
+  );
+
+  async function loadTrunk(id: string): Promise<TrunkRow> {
+    const [t] = await store.db.select().from(trunks).where(eq(trunks.id, id)).limit(1);
+    if (!t) throw notFound('trunk');
+    return t;
+  }
+
+  app.get(
+    '/operator/trunks/:id',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'One carrier trunk',
+        params: idParam,
+        response: { 200: trunkSchema, 404: errorBodySchema },
+      },
+    },
+    async (req) => trunkView(await loadTrunk(req.params.id)),
+  );
+
+  app.patch(
+    '/operator/trunks/:id',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'Change a carrier trunk (password: null clears it; leave it out to keep it)',
+        params: idParam,
+        body: trunkUpdateBody,
+        response: {
+          200: trunkSchema,
+          400: errorBodySchema,
+          404: errorBodySchema,
+          409: errorBodySchema,
+          422: errorBodySchema,
+        },
+      },
+    },
+    async (req) => {
+      const cur = await loadTrunk(req.params.id);
+      const body = checkTrunk(req.body, { ...cur, ...req.body });
+      try {
+        const [t] = await store.db
+          .update(trunks)
+          .set({ ...body, updatedAt: new Date() })
+          .where(eq(trunks.id, cur.id))
+          .returning();
+        if (!t) throw notFound('trunk');
+        await audit(store.db, req, {
+          action: 'trunk.update',
+          resource: 'trunks',
+          resourceId: t.id,
+          details: trunkAudit(body),
+        });
+        await reload();
+        return trunkView(t);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw trunkNameTaken();
+        throw err;
+      }
+    },
+  );
+
+  app.delete(
+    '/operator/trunks/:id',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: "Remove a carrier trunk; refused while a company's outbound calls use it",
+        params: idParam,
+        response: { 204: z.null(), 404: errorBodySchema, 409: errorBodySchema },
+      },
+    },
+    async (req, reply) => {
+      const t = await loadTrunk(req.params.id);
+      const users = await store.db
+        .select({ name: tenants.name })
+        .from(tenants)
+        .where(eq(tenants.outboundTrunkId, t.id))
+        .limit(3);
+      if (users.length)
+        throw conflict(
+          'trunk_in_use',
+          `outbound calls of ${users.map((u) => u.name).join(', ')} use this trunk; move them first`,
+        );
+      await store.db.delete(trunks).where(eq(trunks.id, t.id));
+      await audit(store.db, req, {
+        action: 'trunk.delete',
+        resource: 'trunks',
+        resourceId: t.id,
+        details: { name: t.name },
+      });
+      await reload();
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/operator/rates',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'The outbound price list: per-minute rate by destination prefix (longest prefix wins)',
+        querystring: pageQuery,
+        response: { 200: pageOf(rateSchema) },
+      },
+    },
+    async (req) => listPage(store.db, rates, req.query, rateView),
+  );
+
+  app.put(
+    '/operator/rates',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'Replace the whole price list (prefixes such as +44 or 44; perMinute in currency units)',
+        body: z.object({ rates: z.array(rateInput).max(20_000) }).strict(),
+        response: { 200: z.object({ count: z.number() }), 400: errorBodySchema, 422: errorBodySchema },
+      },
+    },
+    async (req) => {
+      const seen = new Map<string, number>();
+      const rows = req.body.rates.map((r, i) => {
+        const prefix = normalizePrefix(r.prefix);
+        if (prefix === null)
+          throw unprocessable(
+            'invalid_prefix',
+            `${JSON.stringify(r.prefix)} is not a number prefix such as +44`,
+            `rates.${i}.prefix`,
+          );
+        const first = seen.get(prefix);
+        if (first !== undefined)
+          throw unprocessable(
+            'duplicate_prefix',
+            `${prefix} is given twice (rates ${first} and ${i})`,
+            `rates.${i}.prefix`,
+          );
+        seen.set(prefix, i);
+        return { id: newId(), prefix, perMinuteMicros: r.perMinute, description: r.description ?? null };
+      });
+      await store.db.transaction(async (tx) => {
+        await tx.delete(rates);
+        for (let i = 0; i < rows.length; i += 1000) await tx.insert(rates).values(rows.slice(i, i + 1000));
+      });
+      await audit(store.db, req, {
+        action: 'rates.replace',
+        resource: 'rates',
+        tenantId: null,
+        details: { count: rows.length },
+      });
+      await reload();
+      return { count: rows.length };
+    },
+  );
+
+  app.get(
+    '/operator/sip-bans',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'Addresses banned for repeated SIP authentication failures, soonest to expire first',
+        response: {
+          200: z.object({ items: z.array(z.object({ ip: z.string(), expiresAt: z.string() })) }),
+        },
+      },
+    },
+    async () => ({
+      items: (app.services.pbx?.ban.banned() ?? []).map((b) => ({
+        ip: b.ip,
+        expiresAt: new Date(b.expiresAt).toISOString(),
+      })),
+    }),
+  );
+
+  app.delete(
+    '/operator/sip-bans/:ip',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary: 'Lift the ban of an address',
+        params: z.object({ ip: z.string().max(64) }),
+        response: { 204: z.null(), 400: errorBodySchema, 404: errorBodySchema },
+      },
+    },
+    async (req, reply) => {
+      const ip = canonicalIp(req.params.ip);
+      if (!ip) throw badRequest('validation_failed', 'ip: must be an IPv4 or IPv6 address', 'ip');
+      if (!app.services.pbx?.ban.unban(ip)) throw notFound('ban of this address');
+      await audit(store.db, req, {
+        action: 'sip_ban.lift',
+        resource: 'sip_bans',
+        tenantId: null,
+        details: { ip },
+      });
+      return reply.status(204).send(null);
     },
   );
 
@@ -149,6 +480,7 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
         resource: 'numbers',
         details: { count: list.length },
       });
+      await reload();
       return reply.status(201).send({ created: list.length });
     },
   );
@@ -209,6 +541,7 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
         resourceId: n.id,
         details: { e164: n.e164 },
       });
+      await reload();
       return reply.status(204).send(null);
     },
   );
@@ -226,6 +559,55 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       return listPage(store.db, tenants, req.query, tenantView);
+    },
+  );
+
+  app.patch(
+    '/operator/tenants/:id',
+    {
+      config: operator,
+      schema: {
+        tags: ['platform'],
+        summary:
+          "Set the carrier trunk a company's outbound calls leave through (null: the platform default)",
+        params: idParam,
+        body: z
+          .object({ outboundTrunkId: z.uuid('must be an id').nullable() })
+          .partial()
+          .strict(),
+        response: {
+          200: operatorTenantSchema,
+          400: errorBodySchema,
+          404: errorBodySchema,
+          422: errorBodySchema,
+        },
+      },
+    },
+    async (req) => {
+      const { outboundTrunkId } = req.body;
+      if (outboundTrunkId) {
+        const [t] = await store.db
+          .select({ id: trunks.id })
+          .from(trunks)
+          .where(eq(trunks.id, outboundTrunkId));
+        if (!t)
+          throw unprocessable('unknown_trunk', `trunk ${outboundTrunkId} does not exist`, 'outboundTrunkId');
+      }
+      const [t] = await store.db
+        .update(tenants)
+        .set({ ...(outboundTrunkId !== undefined ? { outboundTrunkId } : {}), updatedAt: new Date() })
+        .where(eq(tenants.id, req.params.id))
+        .returning();
+      if (!t) throw notFound('company');
+      await audit(store.db, req, {
+        action: 'tenant.outbound_trunk',
+        resource: 'tenant',
+        resourceId: t.id,
+        tenantId: t.id,
+        details: req.body,
+      });
+      await reload();
+      return { ...tenantView(t), outboundTrunkId: t.outboundTrunkId };
     },
   );
 
@@ -326,6 +708,7 @@ export const operatorRoutes: FastifyPluginAsyncZod = async (app) => {
         tenantId: row.tenantId,
         details: reason ? { reason } : {},
       });
+      if (status === 'completed') await reload();
       return portInView(row);
     },
   );
