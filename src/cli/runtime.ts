@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { issueToken } from '../api/auth/accounts.ts';
 import { type App, buildServer } from '../api/server.ts';
 import type { Config } from '../config/index.ts';
-import { Pbx } from '../pbx/pbx.ts';
+import { Pbx, type PbxOptions } from '../pbx/pbx.ts';
 import { LocalFileStorage } from '../services/files.ts';
 import { OutboxMailer, SmtpMailer } from '../services/mail.ts';
 import { openStore, type Store, storeLocationFromConfig } from '../store/database.ts';
@@ -36,7 +36,15 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger, store: Store): Promise<Running> {
+/** Options of the PBX that are not configuration (tests: short SIP timers, digest order). */
+export type PbxOverrides = Pick<PbxOptions, 'timers' | 'digestAlgorithms'>;
+
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  pbxOverrides: PbxOverrides = {},
+): Promise<Running> {
   const outbox = config.smtpUrl ? null : new OutboxMailer(join(config.dataDir, 'outbox'), config.mailFrom);
   const mailer = outbox ?? new SmtpMailer(config.smtpUrl as string, config.mailFrom);
   const filesRoot = join(config.dataDir, 'files');
@@ -46,6 +54,7 @@ export async function startServer(config: Config, logger: Logger, store: Store):
   );
   const pbx = config.sipEnabled
     ? await Pbx.start({
+        ...pbxOverrides,
         config,
         db: store.db,
         logger,

@@ -5,13 +5,28 @@
 import { randomBytes } from 'node:crypto';
 import {
   createResponse,
+  type DigestAlgorithm,
   DigestAuthenticator,
   type Flow,
+  ha1,
   type SipRequest,
   type SipResponse,
 } from '../sip/index.ts';
 import type { AuthFailureBan } from './auth-ban.ts';
 import type { Directory, LineRoute, TenantRoute } from './directory.ts';
+
+/**
+ * The digest HA1s a line's row keeps instead of its password. The realm is the tenant's SIP
+ * domain, lower-cased as the directory routes it (and as the challenges name it).
+ */
+export function lineCredentials(
+  username: string,
+  realm: string,
+  password: string,
+): { ha1Md5: string; ha1Sha256: string } {
+  const r = realm.toLowerCase();
+  return { ha1Md5: ha1('MD5', username, r, password), ha1Sha256: ha1('SHA-256', username, r, password) };
+}
 
 export type LineAuthResult =
   | { ok: true; tenant: TenantRoute; line: LineRoute }
@@ -25,6 +40,8 @@ export class LineAuthenticator {
   constructor(
     private readonly directory: Directory,
     readonly ban: AuthFailureBan,
+    /** Challenges offered, in order (default SHA-256 then MD5). */
+    private readonly algorithms?: DigestAlgorithm[],
   ) {}
 
   /**
@@ -73,6 +90,7 @@ export class LineAuthenticator {
         realm,
         proxy,
         secret: this.#secret,
+        ...(this.algorithms ? { algorithms: this.algorithms } : {}),
         lookup: (username) => {
           const tenant = this.directory.tenantByDomain(realm);
           const line = tenant ? this.directory.lineByUsername(tenant.id, username) : undefined;

@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import { MediaEngine } from '../media/index.ts';
 import {
   createResponse,
+  type DigestAlgorithm,
   type Flow,
   type ServerTransaction,
   type SipRequest,
@@ -41,6 +42,8 @@ export interface PbxOptions {
   promptPath?: (fileId: string) => Promise<string | undefined>;
   /** Overrides for tests: SIP timers. */
   timers?: { T1?: number; T2?: number; T4?: number };
+  /** Digest challenges offered to phones, in order (default SHA-256 then MD5). */
+  digestAlgorithms?: DigestAlgorithm[];
 }
 
 export class Pbx {
@@ -93,7 +96,7 @@ export class Pbx {
       workers: config.mediaWorkers || Math.max(1, Math.min(availableParallelism(), 4)),
       onEvent: (e) => this.calls.onMediaEvent(e),
     });
-    const auth = new LineAuthenticator(this.directory, this.ban);
+    const auth = new LineAuthenticator(this.directory, this.ban, options.digestAlgorithms);
     this.location.onChange = (change) => {
       const b = change.binding;
       this.events.emit({
@@ -122,6 +125,7 @@ export class Pbx {
       auth,
       events: this.events,
       cdrs: this.cdrs,
+      db,
       logger: this.#log,
       publicHost,
       sessionExpires: config.sessionExpiresSeconds,

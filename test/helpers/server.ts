@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { type Running, startServer } from '../../src/cli/runtime.ts';
+import { type PbxOverrides, type Running, startServer } from '../../src/cli/runtime.ts';
 import { type Config, loadConfig } from '../../src/config/index.ts';
 import type { OutboxMailer } from '../../src/services/mail.ts';
 import { openStore } from '../../src/store/database.ts';
@@ -52,7 +52,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
-export async function startTestServer(kind: DbKind, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: DbKind,
+  overrides: Partial<Config> = {},
+  /** PBX options that are not configuration: short SIP timers, the digest challenge order. */
+  pbx: PbxOverrides = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'switchboard-test-'));
   const pgDb = kind === 'postgres' ? await createTestDatabase() : null;
   const config = loadConfig(
@@ -75,7 +80,7 @@ export async function startTestServer(kind: DbKind, overrides: Partial<Config> =
   );
   const store = await openStore(pgDb ? { kind: 'postgres', url: pgDb.url, poolSize: 5 } : { kind: 'pglite' });
   await store.migrate();
-  const running = await startServer(config, pino({ level: 'silent' }), store);
+  const running = await startServer(config, pino({ level: 'silent' }), store, pbx);
   const address = running.app.server.address();
   if (!address || typeof address === 'string') throw new Error('server has no TCP address');
   const url = `http://127.0.0.1:${address.port}`;
