@@ -448,3 +448,30 @@ describe.each(databases())('lines on %s', (db) => {
     expect((await bot.patch(`/api/lines/${line.id}`, { doNotDisturb: true })).status).toBe(403);
   });
 });
+
+describe('lines with the phone system running', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { sipEnabled: true });
+  });
+  afterAll(() => server?.close());
+
+  it('reaches the directory the registrar authenticates against, with the right realm', async () => {
+    const pbx = server.running.app.services.pbx as Pbx;
+    expect(pbx).toBeTruthy();
+    const co = await signUpCompany(server, 'Live Lines');
+    const domain = (await co.admin.get('/api/tenant')).body.sipDomain as string;
+    const p = await co.admin.post('/api/people', { firstName: 'Live', lastName: 'Phone', extension: '400' });
+    const line = await co.admin.post(`/api/people/${p.body.id}/line`, { internalCallerId: '400' });
+    expect(line.status).toBe(201);
+    expect(line.body.registrar).toEqual({ host: '127.0.0.1', port: pbx.sipPort });
+    const route = pbx.directory.lineByUsername(co.tenantId, '400');
+    expect(route?.ha1.MD5).toBe(md5(`400:${domain}:${line.body.sipPassword}`));
+    expect(route?.ha1['SHA-256']).toBe(sha256(`400:${domain}:${line.body.sipPassword}`));
+    expect(route?.internalCallerId).toBe('400');
+    await co.admin.patch(`/api/lines/${line.body.id}`, { doNotDisturb: true });
+    expect(pbx.directory.line(line.body.id)?.doNotDisturb).toBe(true);
+    await co.admin.delete(`/api/lines/${line.body.id}`);
+    expect(pbx.directory.line(line.body.id)).toBeUndefined();
+  });
+});
