@@ -143,6 +143,38 @@ for (const [short, long] of Object.entries(COMPACT)) {
   byExact.set(short.toUpperCase(), name);
 }
 
+// The parser's lookup of a name it has not cut out of the line yet: candidates by length and
+// first character, each compared in place with its exact wire form (compact forms included).
+const AT_SHIFT = 7;
+const atTable: (HeaderName[] | undefined)[] = [];
+function addAt(written: string, name: HeaderName): void {
+  const slot = (written.length << AT_SHIFT) | written.charCodeAt(0);
+  const list = atTable[slot] ?? [];
+  list.push(name);
+  atTable[slot] = list;
+}
+for (const [written, name] of byExact) if (written.length < 64) addAt(written, name);
+const compactAt: (HeaderName | undefined)[] = [];
+for (const [written, name] of byExact) if (written.length === 1) compactAt[written.charCodeAt(0)] = name;
+
+/**
+ * The header name written exactly as text[start, end) when it is a known name in its usual
+ * spelling (canonical case or a compact letter), without copying it; undefined otherwise.
+ */
+export function knownHeaderNameAt(text: string, start: number, end: number): HeaderName | undefined {
+  const len = end - start;
+  const c = text.charCodeAt(start);
+  if (len === 1) return c < 128 ? compactAt[c] : undefined;
+  if (len >= 64 || c >= 128) return undefined;
+  const list = atTable[(len << AT_SHIFT) | c];
+  if (list === undefined) return undefined;
+  for (let k = 0; k < list.length; k++) {
+    const name = list[k]!;
+    if (text.startsWith(name.display, start)) return name;
+  }
+  return undefined;
+}
+
 /** The key and wire form of a header name; unknown names keep the case they were given. */
 export function headerName(name: string): HeaderName {
   const exact = byExact.get(name);

@@ -31,7 +31,17 @@ export abstract class SipMessage {
   /** Header values, parallel to names (one entry per header line). */
   readonly values: string[] = [];
   body: Buffer = EMPTY;
-  private readonly cache = new Map<string, unknown>();
+  /** Typed views other than the ones transaction matching reads, created on first use. */
+  private cache: Map<string, unknown> | undefined;
+  // The views every message gets read for (the parser checks them): plain fields, no map.
+  // undefined (null for the optional numbers) means "not read yet".
+  #via: Via[] | undefined;
+  #from: NameAddr | undefined;
+  #to: NameAddr | undefined;
+  #callId: string | undefined;
+  #cseq: CSeq | undefined;
+  #contentLength: number | undefined | null = null;
+  #maxForwards: number | undefined | null = null;
 
   abstract startLine(): string;
 
@@ -62,6 +72,7 @@ export abstract class SipMessage {
       this.names.splice(at, 0, h.display);
       this.keys.splice(at, 0, h.key);
       this.values.splice(at, 0, String(value));
+      this.forget(h.key);
     }
     return this;
   }
@@ -71,7 +82,7 @@ export abstract class SipMessage {
     this.names.push(h.display);
     this.keys.push(h.key);
     this.values.push(String(value));
-    this.cache.delete(h.key);
+    this.forget(h.key);
     return this;
   }
 
@@ -83,7 +94,7 @@ export abstract class SipMessage {
     this.names.splice(at, 0, h.display);
     this.keys.splice(at, 0, h.key);
     this.values.splice(at, 0, String(value));
-    this.cache.delete(h.key);
+    this.forget(h.key);
     return this;
   }
 
@@ -96,7 +107,7 @@ export abstract class SipMessage {
         this.values.splice(i, 1);
       }
     }
-    this.cache.delete(key);
+    this.forget(key);
     return this;
   }
 
@@ -112,15 +123,27 @@ export abstract class SipMessage {
       this.keys.splice(i, 1);
       this.values.splice(i, 1);
     } else this.values[i] = items.join(', ');
-    this.cache.delete(key);
+    this.forget(key);
     return first;
   }
 
   /** A typed view of a header field, parsed once; a grammar error becomes a SipParseError (400). */
   protected typed<T>(key: string, parse: (lines: string[]) => T | null): T {
-    const cache = this.cache;
-    const hit = cache.get(key);
-    if (hit !== undefined || cache.has(key)) return hit as T;
+    let cache = this.cache;
+    if (cache === undefined) {
+      cache = new Map();
+      this.cache = cache;
+    } else {
+      const hit = cache.get(key);
+      if (hit !== undefined || cache.has(key)) return hit as T;
+    }
+    const value = this.parseField(key, parse);
+    cache.set(key, value);
+    return value;
+  }
+
+  /** Parses every line of a field with `parse` (no caching). */
+  private parseField<T>(key: string, parse: (lines: string[]) => T | null): T {
     const keys = this.keys;
     const first = keys.indexOf(key);
     let lines: string[];
@@ -131,18 +154,75 @@ export abstract class SipMessage {
       for (let i = first; i < keys.length; i++) if (keys[i] === key) lines.push(this.values[i]!);
     }
     const value = parse(lines);
-    if (value === null) throw new SipParseError(400, `invalid ${headerName(key).display} header`);
-    cache.set(key, value);
+    if (value === null) throw invalidField(key);
     return value;
+  }
+
+  /**
+   * A single-valued field parsed with `parse` (no caching): undefined when absent (an error
+   * when required), an error when it appears more than once.
+   */
+  private parseSingle<T>(key: string, parse: (v: string) => T | null, required: boolean): T | undefined {
+    const keys = this.keys;
+    const first = keys.indexOf(key);
+    if (first < 0) {
+      if (required) throw invalidField(key);
+      return undefined;
+    }
+    if (keys.indexOf(key, first + 1) >= 0) throw invalidField(key);
+    const value = parse(this.values[first]!.trim());
+    if (value === null) throw invalidField(key);
+    return value;
+  }
+
+  /** Drops the cached view of one field after its lines changed. */
+  private forget(key: string): void {
+    switch (key) {
+      case 'via':
+        this.#via = undefined;
+        break;
+      case 'from':
+        this.#from = undefined;
+        break;
+      case 'to':
+        this.#to = undefined;
+        break;
+      case 'call-id':
+        this.#callId = undefined;
+        break;
+      case 'cseq':
+        this.#cseq = undefined;
+        break;
+      case 'content-length':
+        this.#contentLength = null;
+        break;
+      case 'max-forwards':
+        this.#maxForwards = null;
+        break;
+      default:
+        this.cache?.delete(key);
+    }
   }
 
   /** Clears cached typed views; call after changing names/values directly. */
   touched(): void {
-    this.cache.clear();
+    this.cache = undefined;
+    this.#via = undefined;
+    this.#from = undefined;
+    this.#to = undefined;
+    this.#callId = undefined;
+    this.#cseq = undefined;
+    this.#contentLength = null;
+    this.#maxForwards = null;
   }
 
   get via(): Via[] {
-    return this.typed('via', P.via);
+    let v = this.#via;
+    if (v === undefined) {
+      v = this.parseField('via', P.via);
+      this.#via = v;
+    }
+    return v;
   }
   get topVia(): Via {
     const v = this.via[0];
@@ -150,26 +230,56 @@ export abstract class SipMessage {
     return v;
   }
   get from(): NameAddr {
-    return this.typed('from', P.nameAddrRequired);
+    let v = this.#from;
+    if (v === undefined) {
+      v = this.parseSingle('from', parseNameAddr, true)!;
+      this.#from = v;
+    }
+    return v;
   }
   get to(): NameAddr {
-    return this.typed('to', P.nameAddrRequired);
+    let v = this.#to;
+    if (v === undefined) {
+      v = this.parseSingle('to', parseNameAddr, true)!;
+      this.#to = v;
+    }
+    return v;
   }
   get callId(): string {
-    return this.typed('call-id', P.callId);
+    let v = this.#callId;
+    if (v === undefined) {
+      v = this.parseSingle('call-id', parseCallId, true)!;
+      this.#callId = v;
+    }
+    return v;
   }
   get cseq(): CSeq {
-    return this.typed('cseq', P.cseq);
+    let v = this.#cseq;
+    if (v === undefined) {
+      v = this.parseSingle('cseq', parseCSeq, true)!;
+      this.#cseq = v;
+    }
+    return v;
   }
   get maxForwards(): number | undefined {
-    return this.typed('max-forwards', P.maxForwards);
+    let v = this.#maxForwards;
+    if (v === null) {
+      v = this.parseSingle('max-forwards', parseMaxForwards, false);
+      this.#maxForwards = v;
+    }
+    return v;
   }
   /** Expires in seconds; values beyond 2**32-1 are clamped (RFC 3261 §20.19). */
   get expires(): number | undefined {
     return this.typed('expires', P.expires);
   }
   get contentLength(): number | undefined {
-    return this.typed('content-length', P.contentLength);
+    let v = this.#contentLength;
+    if (v === null) {
+      v = this.parseSingle('content-length', parseContentLength, false);
+      this.#contentLength = v;
+    }
+    return v;
   }
   get contentType(): MediaType | undefined {
     return this.typed('content-type', P.mediaType);
@@ -329,18 +439,30 @@ function all<T>(items: (T | null)[]): T[] | null {
   return items.every((x) => x !== null) ? (items as T[]) : null;
 }
 
+function invalidField(key: string): SipParseError {
+  return new SipParseError(400, `invalid ${headerName(key).display} header`);
+}
+
+/** Call-ID = word [ "@" word ]: here any non-empty value without whitespace. */
+function parseCallId(v: string): string | null {
+  if (v.length === 0) return null;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // \s: ASCII whitespace, or one of the Unicode spaces (none is below 0xA0)
+    if (c === 32 || (c >= 9 && c <= 13) || (c >= 0xa0 && /\s/.test(v[i]!))) return null;
+  }
+  return v;
+}
+const parseMaxForwards = (v: string): number | null => parseUint(v, 255);
+const parseContentLength = (v: string): number | null => parseUint(v, 0x7fffffff);
+
 /** The parsers behind the typed getters, built once. */
 const nameAddrs = listOf(parseNameAddr);
 const P = {
   via: listOf(parseVia),
   nameAddrs,
   nameAddr: single(parseNameAddr, false),
-  nameAddrRequired: single(parseNameAddr, true),
-  callId: single((v) => (v.length > 0 && !/\s/.test(v) ? v : null), true),
-  cseq: single(parseCSeq, true),
-  maxForwards: single((v) => parseUint(v, 255), false),
   expires: single((v) => (/^\s*\d+\s*$/.test(v) ? Math.min(Number(v), 0xffffffff) : null), false),
-  contentLength: single((v) => parseUint(v, 0x7fffffff), false),
   mediaType: single(parseMediaType, false),
   mediaTypes: listOf(parseMediaType),
   contact: (lines: string[]): NameAddr[] | '*' | null =>

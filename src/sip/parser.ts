@@ -4,7 +4,7 @@
 // a broken response raises one with status null: it is dropped.
 import { SipParseError } from './errors.ts';
 import { isToken, isWs } from './grammar.ts';
-import { headerBit, headerName } from './header-names.ts';
+import { headerBit, headerName, knownHeaderNameAt } from './header-names.ts';
 
 const VIA_BIT = headerBit('via');
 const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'].reduce((m, k) => m | headerBit(k), 0);
@@ -81,9 +81,12 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
       fail(message, isReq, 400, 'header line without a colon');
     let nameEnd = colon;
     while (nameEnd > start && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const raw = text.slice(start, nameEnd);
-    const h = headerName(raw);
-    if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
+    let h = knownHeaderNameAt(text, start, nameEnd);
+    if (h === undefined) {
+      const raw = text.slice(start, nameEnd);
+      h = headerName(raw);
+      if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
+    }
     names.push(h.display);
     keys.push(h.key);
     let vs = colon + 1;
