@@ -8,25 +8,14 @@ import {
   type DigestAlgorithm,
   DigestAuthenticator,
   type Flow,
-  ha1,
   type SipRequest,
   type SipResponse,
 } from '../sip/index.ts';
 import type { AuthFailureBan } from './auth-ban.ts';
 import type { Directory, LineRoute, TenantRoute } from './directory.ts';
 
-/**
- * The digest HA1s a line's row keeps instead of its password. The realm is the tenant's SIP
- * domain, lower-cased as the directory routes it (and as the challenges name it).
- */
-export function lineCredentials(
-  username: string,
-  realm: string,
-  password: string,
-): { ha1Md5: string; ha1Sha256: string } {
-  const r = realm.toLowerCase();
-  return { ha1Md5: ha1('MD5', username, r, password), ha1Sha256: ha1('SHA-256', username, r, password) };
-}
+/** The HA1s a line's row keeps (one implementation, shared with the API). */
+export { lineCredentials } from './line-credentials.ts';
 
 export type LineAuthResult =
   | { ok: true; tenant: TenantRoute; line: LineRoute }
