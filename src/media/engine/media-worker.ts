@@ -25,7 +25,9 @@ export class MediaWorker {
   private readonly recorders = new Map<string, Recorder>();
   private readonly conferences = new Map<string, ConferenceMixer>();
   private readonly prompts = new PromptCache();
-  private readonly clock = new MediaClock((now) => this.tick(now));
+  private readonly clock = new MediaClock((now, frame) => this.tick(now, frame));
+  /** Endpoints sending at a ptime that is not a multiple of 20 ms: paced every 10 ms. */
+  private readonly paced = new Set<RtpSession>();
   private readonly playGeneration = new Map<RtpSession, number>();
   private ticks = 0;
   private tickCpuMs = 0;
@@ -42,7 +44,11 @@ export class MediaWorker {
   async handle(req: WorkerRequest): Promise<unknown> {
     switch (req.op) {
       case 'open': {
-        const host = { emit: this.emit, onDigit: (s: RtpSession, d: DtmfDigit) => this.onDigit(s, d) };
+        const host = {
+          emit: this.emit,
+          onDigit: (s: RtpSession, d: DtmfDigit) => this.onDigit(s, d),
+          pace: (s: RtpSession) => this.paced.add(s),
+        };
         const s = new RtpSession(req.id, req.address, req.port, req.options, host);
         await s.bind();
         this.sessions.set(req.id, s);
@@ -238,12 +244,23 @@ export class MediaWorker {
       if (rec.left === s || rec.right === s) await this.endRecording(rid, 'endpoint-released');
     }
     this.sessions.delete(id);
+    this.paced.delete(s);
     s.close();
     if (this.sessions.size === 0) this.clock.dispose();
   }
 
-  private tick(now: number): void {
+  private tick(now: number, frame: boolean): void {
     const started = performance.now();
+    if (frame) this.frameTick(now);
+    // Every 10 ms while some endpoint sends 10/30/50 ms packets (the clock is fine then).
+    for (const s of this.paced) if (!s.pace(now)) this.paced.delete(s);
+    this.clock.fine = this.paced.size > 0;
+    const spent = performance.now() - started;
+    this.tickCpuMs += spent;
+    if (spent > this.maxTickMs) this.maxTickMs = spent;
+  }
+
+  private frameTick(now: number): void {
     this.ticks++;
     // Prompts first: they need nothing else of this tick, and what goes out early in the tick
     // is what keeps its 20 ms spacing when the rest of the tick takes longer than usual.
@@ -260,9 +277,6 @@ export class MediaWorker {
       if (rec.full) void this.endRecording(id, 'max-duration');
     }
     if (this.ticks % HOUSEKEEPING_TICKS === 0) for (const s of this.sessions.values()) s.housekeeping(now);
-    const spent = performance.now() - started;
-    this.tickCpuMs += spent;
-    if (spent > this.maxTickMs) this.maxTickMs = spent;
   }
 
   async dispose(): Promise<void> {

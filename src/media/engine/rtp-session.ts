@@ -25,6 +25,8 @@ export interface SessionHost {
   emit(event: MediaEvent): void;
   /** Called for every digit the endpoint receives, so players can stop on barge-in. */
   onDigit(session: RtpSession, digit: DtmfDigit): void;
+  /** Asks for pace() calls every 10 ms (audio whose ptime is not a multiple of 20 ms). */
+  pace?(session: RtpSession): void;
 }
 
 export class RtpSession {
@@ -62,6 +64,9 @@ export class RtpSession {
   private packetsSent = 0;
   private octetsSent = 0;
   private pending: Int16Array = new Int16Array(0);
+  private paceCredit = 0;
+  private pacedFrames = 0;
+  private pacedIdle = 0;
   private readonly dtmfQueue: { steps: TelephoneEventStep[]; gapTicks: number }[] = [];
   private dtmfTs: number | undefined;
   private dtmfWall = 0;
@@ -207,7 +212,7 @@ export class RtpSession {
       }
       if (detected && mode !== 'inband') this.digit(detected.digit, 'rfc4733');
     } else if (this.jitter) {
-      this.jitter.put(pkt.ssrc, pkt.timestamp, g711Decode(kind, pkt.payload));
+      this.jitter.put(pkt.ssrc, pkt.timestamp, g711Decode(kind, pkt.payload), now);
     }
     const peer = this.peer;
     if (peer && peer.localOutput === 0) peer.forward(pkt, kind, buf, now);
@@ -276,18 +281,61 @@ export class RtpSession {
     return (this.lastTs + Math.round((now - this.lastTxWall) * 8)) >>> 0;
   }
 
-  /** Local audio (player, mixer): 20 ms frames, packetised at the negotiated ptime. */
+  /**
+   * Local audio (player, mixer): 20 ms frames, packetised at the negotiated ptime. A ptime
+   * that is a multiple of 20 ms goes out at once; any other (10, 30 ms) waits for pace(), which
+   * the worker calls every 10 ms so each packet leaves on its own schedule.
+   */
   sendFrame(frame: Int16Array, now: number): void {
     const media = this.media;
     if (!media || !this.sends || this.dtmfTs !== undefined) return;
-    const ptimeSamples = Math.max(80, Math.min(960, Math.round(media.ptime * 8)));
+    const ptimeSamples = this.ptimeSamples(media);
     const samples = this.pending.length ? concatPcm([this.pending, frame]) : frame;
+    if (ptimeSamples % FRAME_SAMPLES !== 0) {
+      this.pending = samples === frame ? frame.slice() : samples;
+      this.pacedFrames++;
+      this.host.pace?.(this);
+      return;
+    }
     let offset = 0;
     while (samples.length - offset >= ptimeSamples) {
       this.sendPcm(samples.subarray(offset, offset + ptimeSamples), media, now);
       offset += ptimeSamples;
     }
     this.pending = offset < samples.length ? samples.slice(offset) : new Int16Array(0);
+  }
+
+  private ptimeSamples(media: NegotiatedAudio): number {
+    return Math.max(80, Math.min(960, Math.round(media.ptime * 8)));
+  }
+
+  /**
+   * Called every 10 ms while this endpoint has paced audio: 80 samples of sending credit per
+   * call, and a packet out whenever a whole ptime of both credit and audio is there. Returns
+   * false once nothing came in for a frame and no whole packet waits, so the worker can stop.
+   */
+  pace(now: number): boolean {
+    const media = this.media;
+    if (!media || !this.sends) {
+      this.pending = new Int16Array(0);
+      return false;
+    }
+    const ptimeSamples = this.ptimeSamples(media);
+    this.paceCredit = Math.min(this.paceCredit + FRAME_SAMPLES / 2, ptimeSamples * 2);
+    let offset = 0;
+    while (this.paceCredit >= ptimeSamples && this.pending.length - offset >= ptimeSamples) {
+      if (this.dtmfTs !== undefined) break;
+      this.sendPcm(this.pending.subarray(offset, offset + ptimeSamples), media, now);
+      offset += ptimeSamples;
+      this.paceCredit -= ptimeSamples;
+    }
+    if (offset) this.pending = this.pending.slice(offset);
+    // Still fed if a frame arrived in the last two calls (one frame period).
+    const fed = this.pacedFrames > 0 || this.pacedIdle < 2 || this.pending.length >= ptimeSamples;
+    this.pacedIdle = this.pacedFrames > 0 ? 0 : this.pacedIdle + 1;
+    this.pacedFrames = 0;
+    if (!fed) this.paceCredit = 0;
+    return fed;
   }
 
   private sendPcm(pcm: Int16Array, media: NegotiatedAudio, now: number): void {
