@@ -134,17 +134,27 @@ export type Params = Map<string, string | null>;
 export function parseParams(s: string, i: number, into: Params = new Map()): Params | null {
   const n = s.length;
   while (true) {
-    i = skipWs(s, i);
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i >= n) return into;
     if (s.charCodeAt(i) !== 59) return null;
-    i = skipWs(s, i + 1);
+    i++;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     let j = i;
-    while (j < n && isTokenChar(s.charCodeAt(j))) j++;
+    let upper = false;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (c >= 128 || (table[c]! & TOKEN) === 0) break;
+      if (c <= 90 && c >= 65) upper = true;
+      j++;
+    }
     if (j === i) return null;
-    const name = s.slice(i, j).toLowerCase();
-    i = skipWs(s, j);
-    if (s.charCodeAt(i) === 61) {
-      i = skipWs(s, i + 1);
+    // names are lower-cased; most are written that way already
+    const name = upper ? s.slice(i, j).toLowerCase() : s.slice(i, j);
+    i = j;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    if (i < n && s.charCodeAt(i) === 61) {
+      i++;
+      while (i < n && isWs(s.charCodeAt(i))) i++;
       if (s.charCodeAt(i) === 34) {
         const q = readQuoted(s, i);
         if (!q) return null;
@@ -155,7 +165,7 @@ export function parseParams(s: string, i: number, into: Params = new Map()): Par
         // gen-value = token / host / quoted-string; host may be an IPv6 reference
         while (j < n) {
           const c = s.charCodeAt(j);
-          if (isTokenChar(c) || c === 58 || c === 91 || c === 93) j++;
+          if (c < 128 && ((table[c]! & TOKEN) !== 0 || c === 58 || c === 91 || c === 93)) j++;
           else break;
         }
         if (j === i) return null;

@@ -170,7 +170,10 @@ export function knownHeaderNameAt(text: string, start: number, end: number): Hea
   if (list === undefined) return undefined;
   for (let k = 0; k < list.length; k++) {
     const name = list[k]!;
-    if (text.startsWith(name.display, start)) return name;
+    const display = name.display;
+    let i = 1;
+    while (i < len && text.charCodeAt(start + i) === display.charCodeAt(i)) i++;
+    if (i === len) return name;
   }
   return undefined;
 }

@@ -55,22 +55,44 @@ export class Via {
 
 export function parseVia(value: string): Via | null {
   const s = value;
+  const n = s.length;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
-  const parts: string[] = [];
-  let i = 0;
-  for (let k = 0; k < 3; k++) {
-    i = skipWs(s, i);
+  let protocol: string;
+  let version: string;
+  let transport: string;
+  let i: number;
+  if (s.startsWith('SIP/2.0/')) {
+    // the usual spelling
+    protocol = 'SIP';
+    version = '2.0';
+    i = 8;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     let j = i;
-    while (j < s.length && isTokenChar(s.charCodeAt(j))) j++;
+    while (j < n && isTokenChar(s.charCodeAt(j))) j++;
     if (j === i) return null;
-    parts.push(s.slice(i, j));
-    i = skipWs(s, j);
-    if (k < 2) {
-      if (s.charCodeAt(i) !== 47) return null;
-      i++;
+    transport = s.slice(i, j);
+    i = j;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+  } else {
+    const parts: string[] = [];
+    i = 0;
+    for (let k = 0; k < 3; k++) {
+      i = skipWs(s, i);
+      let j = i;
+      while (j < n && isTokenChar(s.charCodeAt(j))) j++;
+      if (j === i) return null;
+      parts.push(s.slice(i, j));
+      i = skipWs(s, j);
+      if (k < 2) {
+        if (s.charCodeAt(i) !== 47) return null;
+        i++;
+      }
     }
+    protocol = parts[0]!;
+    version = parts[1]!;
+    transport = parts[2]!;
   }
-  if (i === s.length) return null;
+  if (i === n) return null;
   // sent-by = host [ COLON port ]
   let host: string;
   if (s.charCodeAt(i) === 91) {
@@ -80,7 +102,7 @@ export function parseVia(value: string): Via | null {
     i = close + 1;
   } else {
     let j = i;
-    while (j < s.length) {
+    while (j < n) {
       const c = s.charCodeAt(j);
       if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 46) j++;
       else break;
@@ -90,29 +112,62 @@ export function parseVia(value: string): Via | null {
     i = j;
   }
   let port: number | undefined;
-  i = skipWs(s, i);
+  while (i < n && isWs(s.charCodeAt(i))) i++;
   if (s.charCodeAt(i) === 58) {
-    i = skipWs(s, i + 1);
+    i++;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
     let j = i;
-    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    const p = Number(s.slice(i, j));
+    let p = 0;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (c < 48 || c > 57) break;
+      p = p * 10 + c - 48;
+      j++;
+    }
     if (j === i || j - i > 5 || p > 65535) return null;
     port = p;
     i = j;
   }
   const params = parseParams(s, i);
   if (!params) return null;
-  const rport = params.get('rport');
-  if (rport != null && (!isDigits(rport) || Number(rport) > 65535)) return null;
-  const received = params.get('received');
-  // received = IPv4address / IPv6address (RFC 5118 §4.5 also accepts an IPv6reference)
-  if (received !== undefined) {
-    if (received === null) return null;
-    const bare = received.charCodeAt(0) === 91 && received.endsWith(']') ? received.slice(1, -1) : received;
-    if (isIP(bare) === 0) return null;
+  if (params.size > 1 || !params.has('branch')) {
+    const rport = params.get('rport');
+    if (rport != null && (!isDigits(rport) || Number(rport) > 65535)) return null;
+    const received = params.get('received');
+    // received = IPv4address / IPv6address (RFC 5118 §4.5 also accepts an IPv6reference)
+    if (received !== undefined) {
+      if (received === null) return null;
+      if (!isDottedQuad(received)) {
+        const bare =
+          received.charCodeAt(0) === 91 && received.endsWith(']') ? received.slice(1, -1) : received;
+        if (isIP(bare) === 0) return null;
+      }
+    }
   }
-  const [protocol, version, transport] = parts as [string, string, string];
   return new Via(upper(transport), host, port, params, upper(protocol), version);
+}
+
+/** IPv4address as net.isIPv4 reads it: four decimal octets, no leading zeros. */
+function isDottedQuad(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (s.charCodeAt(i) !== 46) return false;
+      i++;
+    }
+    const start = i;
+    let v = 0;
+    while (i < n && i - start < 3) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + c - 48;
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || v > 255 || (len > 1 && s.charCodeAt(start) === 48)) return false;
+  }
+  return i === n;
 }
 
 const upper = (s: string): string => (s === 'UDP' || s === 'TCP' || s === 'SIP' ? s : s.toUpperCase());
