@@ -1,6 +1,6 @@
 // The location service (RFC 3261 §10.3): the contacts registered for each line. Kept in
 // memory on one node behind an interface a shared (Redis) implementation can take later.
-import type { Flow } from '../sip/index.ts';
+import { type Flow, parseSipUri, type Target } from '../sip/index.ts';
 
 export interface Binding {
   tenantId: string;
@@ -121,4 +121,23 @@ export class MemoryLocationService implements LocationService {
 function sameDevice(a: Binding, b: Binding): boolean {
   if (a.instanceId && b.instanceId) return a.instanceId === b.instanceId;
   return a.contact === b.contact;
+}
+
+/**
+ * Where requests to a registered phone go. Over TCP, TLS and WS: its own connection. Over
+ * UDP: the address its REGISTER came from when the Contact names another host (a phone
+ * behind NAT writes its private address), else the Contact's own address and port (the
+ * phone may listen on another port than it sent from).
+ */
+export function reachableAt(binding: Binding): Target | Flow {
+  const flow = binding.flow;
+  if (flow.protocol !== 'udp') return flow;
+  const lt = binding.contact.indexOf('<');
+  const uri = parseSipUri(
+    lt >= 0 ? binding.contact.slice(lt + 1, binding.contact.indexOf('>', lt)) : binding.contact,
+  );
+  if (!uri || uri.hostname !== flow.address) return flow;
+  const transport = uri.params.get('transport')?.toLowerCase();
+  if (transport && transport !== 'udp') return flow;
+  return { protocol: 'udp', address: flow.address, port: uri.port ?? 5060 };
 }

@@ -2,7 +2,6 @@
 // through the tenant's trunk with its caller ID rules), the line settings of whoever is
 // called (forwarding, do not disturb, smart DND, registered contacts, ring timeout), and what
 // happens when nobody answers.
-import type { Flow } from '../../sip/index.ts';
 import { parseSipUri } from '../../sip/index.ts';
 import {
   applyDialingRules,
@@ -13,7 +12,7 @@ import {
   toE164,
 } from '../dial-plan.ts';
 import type { Directory, LineRoute, TenantRoute, TrunkRoute } from '../directory.ts';
-import type { LocationService } from '../location.ts';
+import { type LocationService, reachableAt } from '../location.ts';
 import type { NextStep, Party, RingStep } from './call.ts';
 import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
 
@@ -187,7 +186,7 @@ export class CallRouter {
     const legs = this.deps.location.bindings(line.id).flatMap((b) => {
       const uri = parseSipUri(contactUri(b.contact));
       if (!uri) return [];
-      return [{ uri, from, to, targets: [b.flow as Flow], route: b.path, headers: [] as [string, string][] }];
+      return [{ uri, from, to, targets: [reachableAt(b)], route: b.path, headers: [] as [string, string][] }];
     });
     return {
       kind: 'line',

@@ -28,6 +28,8 @@ export interface DigestAuthenticatorOptions {
   nonceTtlMs?: number;
   /** Key of the nonce HMAC (default random per process). */
   secret?: Buffer;
+  /** Refuse credentials whose uri parameter is not exactly the Request-URI (RFC 3261 §22.4). */
+  strictUri?: boolean;
   /** Challenge with Proxy-Authenticate / 407 instead of WWW-Authenticate / 401. */
   proxy?: boolean;
   now?: () => number;
@@ -125,8 +127,10 @@ export class DigestAuthenticator {
     if (!username || !nonce || !uri || !response || !nc || !cnonce || !algorithm) return null;
     if (p.get('qop') !== 'auth' || !/^[0-9a-fA-F]{8}$/.test(nc)) return null;
     if (!this.#algorithms.includes(algorithm)) return null;
-    // RFC 3261 §22.4: the uri parameter names the Request-URI of this request.
-    if (uri !== request.uri.toString()) return null;
+    // RFC 3261 §22.4 says the uri parameter names the Request-URI. Common clients (sipp among
+    // them) put the next hop there instead, so by default only the method binds the answer to
+    // the request; nonce counts still stop replays. `strictUri` restores the exact check.
+    if (this.options.strictUri && uri !== request.uri.toString()) return null;
     return { username, nonce, uri, response, nc, cnonce, algorithm };
   }
 

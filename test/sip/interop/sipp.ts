@@ -31,6 +31,26 @@ export async function freePort(): Promise<number> {
   }
 }
 
+/** An even port with the next three free too: sipp's audio RTP/RTCP and video RTP/RTCP. */
+export async function freeMediaPort(avoid: number[] = []): Promise<number> {
+  for (;;) {
+    const base = (await freePort()) & ~1;
+    const ports = [base, base + 1, base + 2, base + 3];
+    if (ports.some((p) => avoid.includes(p))) continue;
+    const free = await Promise.all(
+      ports.map(
+        (p) =>
+          new Promise<boolean>((resolve) => {
+            const u = createSocket('udp4');
+            u.once('error', () => resolve(false));
+            u.bind(p, '127.0.0.1', () => u.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}
+
 export interface SippRun {
   port: number;
   /** Resolves with the exit code and what sipp wrote in its error trace. */
@@ -49,7 +69,8 @@ export interface SippOptions {
 }
 
 export async function runSipp(o: SippOptions): Promise<SippRun> {
-  const [port, mp, cp] = [await freePort(), await freePort(), await freePort()];
+  const [port, cp] = [await freePort(), await freePort()];
+  const mp = await freeMediaPort([port, cp]);
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const args = [
     ...(o.remote ? [o.remote] : []),

@@ -1,0 +1,217 @@
+// Calls between extensions through the real server, with sipp as the phones: answered,
+// busy, unanswered (ring timeout), cancelled, unknown extension, re-INVITE hold relayed end
+// to end, do not disturb, forwarding when unavailable; each leaves a call record.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUpCompany } from '../helpers/accounts.ts';
+import type { ApiClient } from '../helpers/client.ts';
+import { createLine, type Line } from '../helpers/lines.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { runSipp } from '../sip/interop/sipp.ts';
+
+let server: TestServer;
+let admin: ApiClient;
+const lines = new Map<string, Line>();
+const PASSWORD = 'line-password-1';
+
+beforeAll(async () => {
+  // sipp answers only the first challenge and only MD5.
+  server = await startTestServer('pglite', { sipEnabled: true }, { digestAlgorithms: ['MD5'] });
+  const company = await signUpCompany(server);
+  admin = company.admin;
+  for (const ext of ['100', '101', '102', '103']) {
+    const p = await admin.post('/api/people', { firstName: 'Ext', lastName: ext, extension: ext });
+    expect(p.status).toBe(201);
+    lines.set(
+      ext,
+      await createLine(server, {
+        tenantId: company.tenantId,
+        personId: p.body.id,
+        username: ext,
+        password: PASSWORD,
+      }),
+    );
+  }
+}, 60_000);
+afterAll(async () => server?.close());
+
+const pbx = () => {
+  const p = server.running.pbx;
+  if (!p) throw new Error('SIP is not running');
+  return p;
+};
+const line = (ext: string) => lines.get(ext) as Line;
+
+/** One sipp phone for extension `ext` running a scenario of test/pbx/scenarios/calls. */
+async function phone(file: string, ext: string, dial = '', pauseMs = 500) {
+  const l = line(ext);
+  const run = await runSipp({
+    scenario: { file: `../../pbx/scenarios/calls/${file}` },
+    transport: 'udp',
+    remote: `127.0.0.1:${pbx().sipPort}`,
+    inject: [
+      'SEQUENTIAL',
+      `${ext};${l.domain};[authentication username=${ext} password=${PASSWORD}];${dial};${pauseMs}`,
+    ],
+  });
+  return run;
+}
+
+/**
+ * A callee: sipp as the phone (a UAS scenario), registered for `ext` by a second sipp with
+ * the first one's address as Contact (a sipp scenario only hears its own Call-IDs).
+ */
+async function registeredPhone(file: string, ext: string) {
+  const l = line(ext);
+  const run = await runSipp({
+    scenario: { file: `../../pbx/scenarios/calls/${file}` },
+    transport: 'udp',
+    extra: process.env.SIPP_TRACE ? ['-trace_msg'] : [],
+  });
+  const reg = await runSipp({
+    scenario: { file: '../../pbx/scenarios/calls/register_contact.xml' },
+    transport: 'udp',
+    remote: `127.0.0.1:${pbx().sipPort}`,
+    inject: [
+      'SEQUENTIAL',
+      `${ext};${l.domain};[authentication username=${ext} password=${PASSWORD}];${run.port}`,
+    ],
+  });
+  await expectOk(reg);
+  expect(pbx().location.bindings(l.id).length).toBe(1);
+  return run;
+}
+
+async function expectOk(run: Awaited<ReturnType<typeof phone>>) {
+  const r = await run.done;
+  expect(r.errors, r.output).toBe('');
+  expect(r.code, r.output).toBe(0);
+}
+
+async function lastRecord() {
+  await pbx().cdrs.flush();
+  const list = await admin.get('/api/calls?limit=1');
+  expect(list.status).toBe(200);
+  return list.body.items[0];
+}
+
+async function unregisterAll() {
+  for (const l of lines.values()) pbx().location.removeAll(l.id);
+}
+
+describe('calls between extensions', () => {
+  it('100 calls 101, which rings and answers; 100 hangs up; the record says answered', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_answer.xml', '101');
+    const caller = await phone('caller_answered.xml', '100', '101', 1000);
+    await expectOk(caller);
+    await expectOk(callee);
+    const cdr = await lastRecord();
+    expect(cdr).toMatchObject({
+      direction: 'internal',
+      callerNumber: '100',
+      calleeNumber: '101',
+      disposition: 'answered',
+      endedBy: 'caller',
+    });
+    expect(cdr.answeredAt).not.toBeNull();
+    expect(pbx().calls.size).toBe(0);
+  });
+
+  it('a busy phone gives the caller 486 and a busy record', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_busy.xml', '101');
+    const caller = await phone('caller_486.xml', '100', '101');
+    await expectOk(caller);
+    await expectOk(callee);
+    expect(await lastRecord()).toMatchObject({ disposition: 'busy', calleeNumber: '101' });
+  });
+
+  it('an extension with no registered phone gives 480', async () => {
+    await unregisterAll();
+    await expectOk(await phone('caller_480.xml', '100', '102'));
+    expect(await lastRecord()).toMatchObject({ disposition: 'no-answer', calleeNumber: '102' });
+  });
+
+  it('an unknown extension gives 404', async () => {
+    await expectOk(await phone('caller_404.xml', '100', '999'));
+  });
+
+  it('the caller hangs up while it rings: the callee gets CANCEL, the caller 487, a cancelled record', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_ring.xml', '101');
+    const caller = await phone('caller_cancel.xml', '100', '101', 500);
+    await expectOk(caller);
+    await expectOk(callee);
+    expect(await lastRecord()).toMatchObject({ disposition: 'cancelled', endedBy: 'caller' });
+  });
+
+  it('nobody answers within the ring timeout: the callee is cancelled, the caller gets 480', async () => {
+    await unregisterAll();
+    const l = line('101');
+    const patched = await admin.patch(`/api/lines/${l.id}`, { ringTimeoutSeconds: 5 });
+    expect(patched.status).toBe(200);
+    try {
+      const callee = await registeredPhone('callee_ring.xml', '101');
+      const caller = await phone('caller_480.xml', '100', '101');
+      await expectOk(caller);
+      await expectOk(callee);
+      expect(await lastRecord()).toMatchObject({ disposition: 'no-answer' });
+    } finally {
+      await admin.patch(`/api/lines/${l.id}`, { ringTimeoutSeconds: 30 });
+    }
+  });
+
+  it('when 101 does not answer, its "when unavailable" forwards the call to 103', async () => {
+    await unregisterAll();
+    const l = line('101');
+    expect(
+      (await admin.patch(`/api/lines/${l.id}`, { whenUnavailable: { action: 'forward', to: '103' } })).status,
+    ).toBe(200);
+    try {
+      // 101 is offline; 103 answers.
+      const callee = await registeredPhone('callee_answer.xml', '103');
+      const caller = await phone('caller_answered.xml', '100', '101', 500);
+      await expectOk(caller);
+      await expectOk(callee);
+      expect(await lastRecord()).toMatchObject({ disposition: 'answered', calleeNumber: '103' });
+    } finally {
+      await admin.patch(`/api/lines/${l.id}`, { whenUnavailable: { action: 'hangup' } });
+    }
+  });
+
+  it('do not disturb: the call is refused without ringing the phone', async () => {
+    await unregisterAll();
+    const l = line('102');
+    expect((await admin.patch(`/api/lines/${l.id}`, { doNotDisturb: true })).status).toBe(200);
+    try {
+      await expectOk(await phone('caller_480.xml', '100', '102'));
+    } finally {
+      await admin.patch(`/api/lines/${l.id}`, { doNotDisturb: false });
+    }
+  });
+
+  it('hold: the caller re-INVITEs sendonly, gets recvonly, and the callee is held end to end', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_hold.xml', '101');
+    const caller = await phone('caller_hold.xml', '100', '101', 500);
+    await expectOk(caller);
+    await expectOk(callee);
+    expect(await lastRecord()).toMatchObject({ disposition: 'answered' });
+  });
+
+  it('a wrong password is challenged again and places no call', async () => {
+    const run = await runSipp({
+      scenario: { file: '../../pbx/scenarios/calls/caller_answered.xml' },
+      transport: 'udp',
+      remote: `127.0.0.1:${pbx().sipPort}`,
+      inject: [
+        'SEQUENTIAL',
+        `100;${line('100').domain};[authentication username=100 password=wrong];101;100`,
+      ],
+      extra: ['-timeout', '5s'],
+    });
+    const r = await run.done;
+    expect(r.code).not.toBe(0);
+    expect(pbx().calls.size).toBe(0);
+  });
+});
