@@ -40,6 +40,21 @@ function all(s: string, flag: number, escapes: boolean): boolean {
   return true;
 }
 
+/** all() over s[start, end) without cutting it out first. */
+function allAt(s: string, start: number, end: number, flag: number, escapes: boolean): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && (table[c]! & flag) !== 0) continue;
+    if (escapes && c === 37 && i + 2 < end && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
@@ -52,6 +67,13 @@ export const isParamChars = (s: string): boolean => all(s, PARAM, true);
 export const isHeaderChars = (s: string): boolean => s.length === 0 || all(s, HNV, true);
 export const isHostnameChars = (s: string): boolean => all(s, HOST, false);
 export const isTokenChar = (c: number): boolean => c < 128 && (table[c]! & TOKEN) !== 0;
+/** isUser(s.slice(start, end)) without the slice. */
+export const isUserAt = (s: string, start: number, end: number): boolean => allAt(s, start, end, USER, true);
+/** isPassword(s.slice(start, end)) without the slice. */
+export const isPasswordAt = (s: string, start: number, end: number): boolean =>
+  start >= end || allAt(s, start, end, PASSWORD, true);
+/** A character of hostname / IPv4address: alphanum, "-" or ".". */
+export const isHostnameChar = (c: number): boolean => c < 128 && (table[c]! & HOST) !== 0;
 
 export function isDigits(s: string): boolean {
   if (s.length === 0) return false;

@@ -14,12 +14,12 @@ import {
 } from './grammar.ts';
 import { parseUri, type Uri } from './uri.ts';
 
-/** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
-function hasScheme(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+/** s[start, end) begins with scheme ":" (scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )). */
+function hasScheme(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i) | 0x20;
     if (c >= 97 && c <= 122) continue;
-    if (i === 0) return false;
+    if (i === start) return false;
     const d = s.charCodeAt(i);
     if (d === 58) return true;
     if ((d >= 48 && d <= 57) || d === 43 || d === 45 || d === 46) continue;
@@ -106,7 +106,7 @@ export function parseNameAddr(text: string): NameAddr | null {
     if (s.charCodeAt(i) !== 60) return null;
   } else {
     const lt = s.indexOf('<', i);
-    if (lt >= 0) {
+    if (lt > i) {
       // display-name = *(token LWS): only token characters and whitespace
       const dn = s.slice(i, lt).trim();
       if (!isTokenWords(dn)) return null;
@@ -114,27 +114,33 @@ export function parseNameAddr(text: string): NameAddr | null {
       i = lt;
     }
   }
+  // The URI may not hold whitespace or controls; its scheme is checked here, the rest is
+  // parsed when the URI is first used.
   let end: number;
   if (s.charCodeAt(i) === 60) {
-    const gt = s.indexOf('>', i);
-    if (gt < 0) return null;
-    uriText = s.slice(i + 1, gt);
+    const from = i + 1;
+    let gt = from;
+    while (true) {
+      if (gt >= n) return null;
+      const c = s.charCodeAt(gt);
+      if (c === 62) break;
+      if (c <= 32 || c === 127) return null;
+      gt++;
+    }
+    if (!hasScheme(s, from, gt)) return null;
+    uriText = s.slice(from, gt);
     end = gt + 1;
   } else {
     end = i;
     while (end < n) {
       const c = s.charCodeAt(end);
-      if (c === 59 || isWs(c)) break;
+      if (c === 59 || c === 32 || c === 9) break;
+      if (c < 32 || c === 127) return null;
       end++;
     }
+    if (!hasScheme(s, i, end)) return null;
     uriText = s.slice(i, end);
   }
-  for (let k = 0; k < uriText.length; k++) {
-    const c = uriText.charCodeAt(k);
-    if (c <= 32 || c === 127) return null;
-  }
-  // absoluteURI: scheme ":" ...; the rest is parsed when the URI is first used.
-  if (!hasScheme(uriText)) return null;
   const params = parseParams(s, end);
   if (!params) return null;
   return new NameAddr(uriText, displayName, params, text.trim());

@@ -9,10 +9,10 @@ import {
   escapeUser,
   formatParams,
   isHeaderChars,
-  isHostnameChars,
+  isHostnameChar,
   isParamChars,
-  isPassword,
-  isUser,
+  isPasswordAt,
+  isUserAt,
   type Params,
   percentDecode,
 } from './grammar.ts';
@@ -190,25 +190,33 @@ export function parseUri(text: string): Uri | null {
   return new AbsoluteUri(scheme, rest);
 }
 
+/** "sip" or "sips" when text[0, colon) spells one of them in any case, else undefined. */
+function sipScheme(text: string, colon: number): 'sip' | 'sips' | undefined {
+  if (colon !== 3 && colon !== 4) return undefined;
+  if ((text.charCodeAt(0) | 0x20) !== 115 || (text.charCodeAt(1) | 0x20) !== 105) return undefined;
+  if ((text.charCodeAt(2) | 0x20) !== 112) return undefined;
+  if (colon === 3) return 'sip';
+  return (text.charCodeAt(3) | 0x20) === 115 ? 'sips' : undefined;
+}
+
 export function parseSipUri(text: string): SipUri | null {
   const colon = text.indexOf(':');
-  const scheme = text.slice(0, colon).toLowerCase();
-  if (scheme !== 'sip' && scheme !== 'sips') return null;
+  const scheme = sipScheme(text, colon);
+  if (scheme === undefined) return null;
   let i = colon + 1;
   const n = text.length;
   let user: string | undefined;
   let password: string | undefined;
   const at = text.indexOf('@', i);
   if (at >= 0) {
-    const userinfo = text.slice(i, at);
-    const pc = userinfo.indexOf(':');
-    const u = pc < 0 ? userinfo : userinfo.slice(0, pc);
-    if (!isUser(u)) return null;
-    user = percentDecode(u);
+    let pc = text.indexOf(':', i);
+    if (pc > at) pc = -1;
+    const userEnd = pc < 0 ? at : pc;
+    if (!isUserAt(text, i, userEnd)) return null;
+    user = percentDecode(text.slice(i, userEnd));
     if (pc >= 0) {
-      const p = userinfo.slice(pc + 1);
-      if (!isPassword(p)) return null;
-      password = percentDecode(p);
+      if (!isPasswordAt(text, pc + 1, at)) return null;
+      password = percentDecode(text.slice(pc + 1, at));
     }
     i = at + 1;
   }
@@ -225,10 +233,11 @@ export function parseSipUri(text: string): SipUri | null {
     while (j < n) {
       const c = text.charCodeAt(j);
       if (c === 58 || c === 59 || c === 63) break;
+      if (!isHostnameChar(c)) return null;
       j++;
     }
+    if (j === i) return null;
     host = text.slice(i, j);
-    if (!isHostnameChars(host)) return null;
     i = j;
   }
   let port: number | undefined;
