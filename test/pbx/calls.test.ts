@@ -6,6 +6,7 @@ import { signUpCompany } from '../helpers/accounts.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import { createLine, type Line } from '../helpers/lines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { callerPhone, registeredPhone as registeredPhoneOf, sippOk } from '../helpers/sipp-phones.ts';
 import { runSipp } from '../sip/interop/sipp.ts';
 
 let server: TestServer;
@@ -41,51 +42,9 @@ const pbx = () => {
 };
 const line = (ext: string) => lines.get(ext) as Line;
 
-/** One sipp phone for extension `ext` running a scenario of test/pbx/scenarios/calls. */
-async function phone(file: string, ext: string, dial = '', pauseMs = 500) {
-  const l = line(ext);
-  const run = await runSipp({
-    scenario: { file: `../../pbx/scenarios/calls/${file}` },
-    transport: 'udp',
-    remote: `127.0.0.1:${pbx().sipPort}`,
-    inject: [
-      'SEQUENTIAL',
-      `${ext};${l.domain};[authentication username=${ext} password=${PASSWORD}];${dial};${pauseMs}`,
-    ],
-  });
-  return run;
-}
-
-/**
- * A callee: sipp as the phone (a UAS scenario), registered for `ext` by a second sipp with
- * the first one's address as Contact (a sipp scenario only hears its own Call-IDs).
- */
-async function registeredPhone(file: string, ext: string) {
-  const l = line(ext);
-  const run = await runSipp({
-    scenario: { file: `../../pbx/scenarios/calls/${file}` },
-    transport: 'udp',
-    extra: process.env.SIPP_TRACE ? ['-trace_msg'] : [],
-  });
-  const reg = await runSipp({
-    scenario: { file: '../../pbx/scenarios/calls/register_contact.xml' },
-    transport: 'udp',
-    remote: `127.0.0.1:${pbx().sipPort}`,
-    inject: [
-      'SEQUENTIAL',
-      `${ext};${l.domain};[authentication username=${ext} password=${PASSWORD}];${run.port}`,
-    ],
-  });
-  await expectOk(reg);
-  expect(pbx().location.bindings(l.id).length).toBe(1);
-  return run;
-}
-
-async function expectOk(run: Awaited<ReturnType<typeof phone>>) {
-  const r = await run.done;
-  expect(r.errors, r.output).toBe('');
-  expect(r.code, r.output).toBe(0);
-}
+const phone = (file: string, ext: string, dial = '') => callerPhone(server, file, line(ext), dial);
+const registeredPhone = (file: string, ext: string) => registeredPhoneOf(server, file, line(ext));
+const expectOk = sippOk;
 
 async function lastRecord() {
   await pbx().cdrs.flush();
@@ -102,7 +61,7 @@ describe('calls between extensions', () => {
   it('100 calls 101, which rings and answers; 100 hangs up; the record says answered', async () => {
     await unregisterAll();
     const callee = await registeredPhone('callee_answer.xml', '101');
-    const caller = await phone('caller_answered.xml', '100', '101', 1000);
+    const caller = await phone('caller_answered.xml', '100', '101');
     await expectOk(caller);
     await expectOk(callee);
     const cdr = await lastRecord();
@@ -139,7 +98,7 @@ describe('calls between extensions', () => {
   it('the caller hangs up while it rings: the callee gets CANCEL, the caller 487, a cancelled record', async () => {
     await unregisterAll();
     const callee = await registeredPhone('callee_ring.xml', '101');
-    const caller = await phone('caller_cancel.xml', '100', '101', 500);
+    const caller = await phone('caller_cancel.xml', '100', '101');
     await expectOk(caller);
     await expectOk(callee);
     expect(await lastRecord()).toMatchObject({ disposition: 'cancelled', endedBy: 'caller' });
@@ -170,7 +129,7 @@ describe('calls between extensions', () => {
     try {
       // 101 is offline; 103 answers.
       const callee = await registeredPhone('callee_answer.xml', '103');
-      const caller = await phone('caller_answered.xml', '100', '101', 500);
+      const caller = await phone('caller_answered.xml', '100', '101');
       await expectOk(caller);
       await expectOk(callee);
       expect(await lastRecord()).toMatchObject({ disposition: 'answered', calleeNumber: '103' });
@@ -193,7 +152,7 @@ describe('calls between extensions', () => {
   it('hold: the caller re-INVITEs sendonly, gets recvonly, and the callee is held end to end', async () => {
     await unregisterAll();
     const callee = await registeredPhone('callee_hold.xml', '101');
-    const caller = await phone('caller_hold.xml', '100', '101', 500);
+    const caller = await phone('caller_hold.xml', '100', '101');
     await expectOk(caller);
     await expectOk(callee);
     expect(await lastRecord()).toMatchObject({ disposition: 'answered' });

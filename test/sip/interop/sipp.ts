@@ -53,6 +53,8 @@ export async function freeMediaPort(avoid: number[] = []): Promise<number> {
 
 export interface SippRun {
   port: number;
+  /** sipp's working folder: its logs (`*_messages.log` with -trace_msg) are here. */
+  dir: string;
   /** Resolves with the exit code and what sipp wrote in its error trace. */
   done: Promise<{ code: number | null; errors: string; output: string }>;
 }
@@ -66,6 +68,8 @@ export interface SippOptions {
   /** Lines of an injection file (-inf). */
   inject?: string[];
   extra?: string[];
+  /** Address sipp binds (default 127.0.0.1; any 127.x address works on loopback). */
+  localIp?: string;
 }
 
 export async function runSipp(o: SippOptions): Promise<SippRun> {
@@ -78,7 +82,7 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
     '-m',
     '1',
     '-i',
-    '127.0.0.1',
+    o.localIp ?? '127.0.0.1',
     '-p',
     String(port),
     '-mp',
@@ -120,5 +124,5 @@ export async function runSipp(o: SippOptions): Promise<SippRun> {
       resolve({ code, errors, output });
     });
   });
-  return { port, done };
+  return { port, dir, done };
 }
