@@ -181,9 +181,14 @@ export interface CSeq {
 export function parseCSeq(value: string): CSeq | null {
   const s = value.trim();
   let j = 0;
-  while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+  let seq = 0;
+  while (j < s.length) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) break;
+    seq = seq * 10 + c - 48;
+    j++;
+  }
   if (j === 0 || j > 10 || !isWs(s.charCodeAt(j))) return null;
-  const seq = Number(s.slice(0, j));
   if (seq > 0x7fffffff) return null;
   const method = s.slice(skipWs(s, j));
   if (!isToken(method)) return null;
@@ -192,6 +197,18 @@ export function parseCSeq(value: string): CSeq | null {
 
 /** A bounded decimal header value (Max-Forwards, Content-Length, Expires ...). */
 export function parseUint(value: string, max: number): number | null {
+  const len = value.length;
+  if (len > 0 && len <= 12) {
+    // the usual case: digits only
+    let n = 0;
+    let k = 0;
+    for (; k < len; k++) {
+      const c = value.charCodeAt(k);
+      if (c < 48 || c > 57) break;
+      n = n * 10 + c - 48;
+    }
+    if (k === len) return n > max ? null : n;
+  }
   const s = value.trim();
   if (!isDigits(s) || s.length > 12) return null;
   const n = Number(s);

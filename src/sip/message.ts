@@ -444,15 +444,7 @@ function invalidField(key: string): SipParseError {
 }
 
 /** Call-ID = word [ "@" word ]: here any non-empty value without whitespace. */
-function parseCallId(v: string): string | null {
-  if (v.length === 0) return null;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    // \s: ASCII whitespace, or one of the Unicode spaces (none is below 0xA0)
-    if (c === 32 || (c >= 9 && c <= 13) || (c >= 0xa0 && /\s/.test(v[i]!))) return null;
-  }
-  return v;
-}
+const parseCallId = (v: string): string | null => (v.length > 0 && !/\s/.test(v) ? v : null);
 const parseMaxForwards = (v: string): number | null => parseUint(v, 255);
 const parseContentLength = (v: string): number | null => parseUint(v, 0x7fffffff);
 

@@ -161,11 +161,17 @@ function parseStartLine(line: string): SipMessage {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     const sp = line.indexOf(' ');
     if (line.slice(0, sp) !== 'SIP/2.0') throw new MessageParseError(null, 'unsupported SIP version');
-    const code = line.slice(sp + 1, sp + 4);
+    // Status-Code = 3DIGIT, 100 to 699
+    const c1 = line.charCodeAt(sp + 1) - 48;
+    const c2 = line.charCodeAt(sp + 2) - 48;
+    const c3 = line.charCodeAt(sp + 3) - 48;
     const after = line.charCodeAt(sp + 4);
-    if (!/^[1-6]\d\d$/.test(code) || !(Number.isNaN(after) || after === 32))
+    if (
+      !(c1 >= 1 && c1 <= 6 && c2 >= 0 && c2 <= 9 && c3 >= 0 && c3 <= 9) ||
+      !(Number.isNaN(after) || after === 32)
+    )
       throw new MessageParseError(null, 'invalid status code');
-    return new SipResponse(Number(code), line.slice(sp + 5));
+    return new SipResponse(c1 * 100 + c2 * 10 + c3, line.slice(sp + 5));
   }
   // Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP between elements.
   const sp1 = line.indexOf(' ');
