@@ -142,6 +142,18 @@ export const settings = {
     86_400,
   ),
   sipAuthBanSeconds: int('SIP_AUTH_BAN_SECONDS', 900, 'How long a banned address is ignored', 1, 30 * 86_400),
+  sipDigestAlgorithms: {
+    env: 'SIP_DIGEST_ALGORITHMS',
+    default: ['MD5'] as ('MD5' | 'SHA-256')[],
+    describe:
+      'Digest algorithms phones are challenged with, in order (MD5, SHA-256). Many phones (and sipp, and baresip 1.0) fail when any SHA-256 challenge is offered, so the default is MD5',
+    parse: (raw: string): ('MD5' | 'SHA-256')[] => {
+      const list = raw.split(',').map((a) => a.trim().toUpperCase());
+      if (list.length === 0 || list.some((a) => a !== 'MD5' && a !== 'SHA-256'))
+        throw new ConfigError(`SIP_DIGEST_ALGORITHMS must list MD5 and/or SHA-256, got "${raw}"`);
+      return [...new Set(list)] as ('MD5' | 'SHA-256')[];
+    },
+  },
   sessionExpiresSeconds: int(
     'SESSION_EXPIRES_SECONDS',
     1800,

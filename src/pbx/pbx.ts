@@ -42,7 +42,7 @@ export interface PbxOptions {
   promptPath?: (fileId: string) => Promise<string | undefined>;
   /** Overrides for tests: SIP timers. */
   timers?: { T1?: number; T2?: number; T4?: number };
-  /** Digest challenges offered to phones, in order (default SHA-256 then MD5). */
+  /** Digest challenges offered to phones, in order (default: SIP_DIGEST_ALGORITHMS). */
   digestAlgorithms?: DigestAlgorithm[];
 }
 
@@ -96,7 +96,11 @@ export class Pbx {
       workers: config.mediaWorkers || Math.max(1, Math.min(availableParallelism(), 4)),
       onEvent: (e) => this.calls.onMediaEvent(e),
     });
-    const auth = new LineAuthenticator(this.directory, this.ban, options.digestAlgorithms);
+    const auth = new LineAuthenticator(
+      this.directory,
+      this.ban,
+      options.digestAlgorithms ?? config.sipDigestAlgorithms,
+    );
     this.location.onChange = (change) => {
       const b = change.binding;
       this.events.emit({

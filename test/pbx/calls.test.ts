@@ -158,6 +158,35 @@ describe('calls between extensions', () => {
     expect(await lastRecord()).toMatchObject({ disposition: 'answered' });
   });
 
+  it('the callee hangs up first: the caller gets the BYE and the record says so', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_hangs_up.xml', '101');
+    const caller = await phone('caller_gets_bye.xml', '100', '101');
+    await expectOk(caller);
+    await expectOk(callee);
+    expect(await lastRecord()).toMatchObject({ disposition: 'answered', endedBy: 'callee' });
+  });
+
+  it('unconditional forwarding sends the call to the target without ringing the line', async () => {
+    await unregisterAll();
+    const l = line('101');
+    expect((await admin.patch(`/api/lines/${l.id}`, { forwardTo: '103' })).status).toBe(200);
+    try {
+      const forwarded = await registeredPhone('callee_answer.xml', '103');
+      const caller = await phone('caller_answered.xml', '100', '101');
+      await expectOk(caller);
+      await expectOk(forwarded);
+      expect(await lastRecord()).toMatchObject({ disposition: 'answered', calleeNumber: '103' });
+    } finally {
+      await admin.patch(`/api/lines/${l.id}`, { forwardTo: null });
+    }
+  });
+
+  it('a session interval below 90 s is refused 422 with Min-SE (RFC 4028)', async () => {
+    await unregisterAll();
+    await expectOk(await phone('caller_422.xml', '100', '101'));
+  });
+
   it('a wrong password is challenged again and places no call', async () => {
     const run = await runSipp({
       scenario: { file: '../../pbx/scenarios/calls/caller_answered.xml' },

@@ -501,13 +501,14 @@ export class Call {
     for (const l of this.#ringing) this.deps.untrack(l.key);
     this.#resolveStep?.('cancelled');
     this.#announcementDone?.();
+    // The record is queued before the media is torn down: whoever saw the call end can read it.
+    this.writeRecord();
+    this.emit('ended');
+    this.deps.ended(this);
     for (const id of this.endpoints) {
       this.deps.untrack(`ep:${id}`);
       await this.deps.media.releaseEndpoint(id).catch(() => {});
     }
-    this.writeRecord();
-    this.emit('ended');
-    this.deps.ended(this);
   }
 
   private writeRecord(): void {
