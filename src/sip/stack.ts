@@ -75,6 +75,8 @@ export class SipStack {
   readonly #client = new Map<string, ClientTransaction>();
   readonly #ours = new Set<string>();
   readonly #channels = new WeakMap<Transaction, Channel>();
+  /** Every attempt of an RFC 3263 failover chain maps to the chain, which knows the live one. */
+  readonly #chains = new WeakMap<ClientTransaction, FailoverChain>();
   #delegate: SipStackDelegate;
 
   constructor(
@@ -285,8 +287,10 @@ export class SipStack {
     request: SipRequest,
     user: ClientTransactionUser,
     targets: Target[],
+    chain: FailoverChain = { live: undefined, attempts: 0, liveAttempt: 0 },
   ): ClientTransaction {
     const [target, ...rest] = targets as [Target, ...Target[]];
+    const attempt = ++chain.attempts;
     let answered = false;
     const canRetry = () => !answered && rest.length > 0;
     const next = () => {
@@ -294,7 +298,7 @@ export class SipStack {
       for (let i = 0; i < request.keys.length; i++) again.append(request.names[i]!, request.values[i]!);
       again.shift('Via');
       again.body = request.body;
-      this.startWithFailover(again, user, rest);
+      this.startWithFailover(again, user, rest, chain);
     };
     const failover: ClientTransactionUser = {
       onResponse: (r, tx) => {
@@ -308,7 +312,14 @@ export class SipStack {
         if (!canRetry()) user.onTerminated?.(tx);
       },
     };
-    return this.startTransaction(request, failover, target);
+    const tx = this.startTransaction(request, failover, target);
+    this.#chains.set(tx, chain);
+    // A later attempt may already have started (a failure reported synchronously).
+    if (attempt > chain.liveAttempt) {
+      chain.live = tx;
+      chain.liveAttempt = attempt;
+    }
+    return tx;
   }
 
   private startTransaction(
@@ -334,13 +345,18 @@ export class SipStack {
     return tx;
   }
 
-  /** Cancels a pending INVITE client transaction (§9.1); resolves with the CANCEL's transaction. */
+  /**
+   * Cancels a pending INVITE client transaction (§9.1); resolves with the CANCEL's transaction.
+   * After an RFC 3263 failover the CANCEL goes to the attempt that is live (its branch, its
+   * target), whichever attempt of the chain is passed.
+   */
   sendCancel(
     invite: ClientTransaction,
     user: ClientTransactionUser = { onResponse: () => {} },
   ): Promise<ClientTransaction> {
-    const cancel = createCancel(invite.request);
-    return this.request(cancel, user, { target: this.#channels.get(invite)?.target });
+    const live = this.#chains.get(invite)?.live ?? invite;
+    const cancel = createCancel(live.request);
+    return this.request(cancel, user, { target: this.#channels.get(live)?.target });
   }
 
   /** Where a client transaction's messages go: after the first send, the flow actually used. */
@@ -400,6 +416,13 @@ export class SipStack {
       if (table.get(tx.id) === tx) table.delete(tx.id);
     };
   }
+}
+
+/** The attempts of one request across RFC 3263 targets: the one that is live, and a count. */
+interface FailoverChain {
+  live: ClientTransaction | undefined;
+  attempts: number;
+  liveAttempt: number;
 }
 
 /** A transaction's path to the transport: one target or flow, failures reported back. */

@@ -225,4 +225,72 @@ describe('failover across targets (RFC 3263 §4.3)', () => {
     await busy.stop();
     await fine.stop();
   });
+
+  it('a CANCEL after a failover goes to the live attempt, not the first one', async () => {
+    const cancelled: string[] = [];
+    const mk = (name: string, status: number) =>
+      new SipStack(
+        { transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })] },
+        {
+          onRequest: (req, tx) => {
+            tx.user = {
+              onCancel: (_cancel, invite) => {
+                cancelled.push(name);
+                invite.respond(createResponse(invite.request, 487));
+              },
+            };
+            tx.respond(createResponse(req, status));
+          },
+        },
+      );
+    const busy = mk('busy', 503);
+    const ringing = mk('ringing', 180);
+    await busy.start();
+    await ringing.start();
+    const dns = fakeDns({
+      srv: {
+        '_sip._udp.ring.test': [
+          { name: 'busy.test', port: busy.transport('udp')!.localPort, priority: 1, weight: 0 },
+          { name: 'ringing.test', port: ringing.transport('udp')!.localPort, priority: 2, weight: 0 },
+        ],
+      },
+      a: { 'busy.test': ['127.0.0.1'], 'ringing.test': ['127.0.0.1'] },
+    });
+    const client = new SipStack(
+      { transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })], resolver: new SystemResolver(dns) },
+      { onRequest: () => {} },
+    );
+    await client.start();
+    const invite = new SipRequest('INVITE', uri('sip:x@ring.test'));
+    invite.append('From', `<sip:caller@127.0.0.1>;tag=${newTag()}`);
+    invite.append('To', '<sip:x@ring.test>');
+    invite.append('Call-ID', newCallId());
+    invite.append('CSeq', '1 INVITE');
+    let ringingSeen!: () => void;
+    const rang = new Promise<void>((resolve) => {
+      ringingSeen = resolve;
+    });
+    let finalStatus!: (status: number) => void;
+    const final = new Promise<number>((resolve) => {
+      finalStatus = resolve;
+    });
+    const first = await client.request(invite, {
+      onResponse: (r) => {
+        if (r.status === 180) ringingSeen();
+        if (r.status >= 200) finalStatus(r.status);
+      },
+    });
+    await rang;
+    const cancelAnswer = new Promise<number>((resolve) => {
+      void client.sendCancel(first, { onResponse: (r) => r.status >= 200 && resolve(r.status) });
+    });
+    const within = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve('no answer'), 2000))]);
+    expect(await within(cancelAnswer)).toBe(200);
+    expect(await within(final)).toBe(487);
+    expect(cancelled).toEqual(['ringing']);
+    await client.stop();
+    await busy.stop();
+    await ringing.stop();
+  });
 });
