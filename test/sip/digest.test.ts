@@ -114,6 +114,31 @@ describe('digest', () => {
     expect(result.response.wwwAuthenticate[0]?.params.get('stale')).toBe('true');
   });
 
+  it('takes an answer computed over the next hop (as sipp sends), unless strictUri is set', async () => {
+    const answerOver = async (strictUri: boolean) => {
+      const auth = new DigestAuthenticator({
+        realm: 'switchboard.test',
+        strictUri,
+        lookup: () => ({ password: 'wonderland' }),
+      });
+      const challenge = auth.challenge(register(1));
+      const second = register(2);
+      // The client signs sip:127.0.0.1:5060 while the Request-URI is sip:switchboard.test.
+      second.uri = (
+        parseMessage(
+          Buffer.from(
+            'OPTIONS sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+          ),
+        ) as SipRequest
+      ).uri;
+      new DigestClient({ username: 'alice', password: 'wonderland' }).authorize(second, challenge);
+      second.uri = register(2).uri;
+      return (await auth.verify(second)).ok;
+    };
+    expect(await answerOver(false)).toBe(true);
+    expect(await answerOver(true)).toBe(false);
+  });
+
   it('refuses a nonce it did not issue', async () => {
     const other = authenticator();
     const auth = authenticator();
