@@ -81,6 +81,13 @@ export class CallEngine {
     return this.#calls.size;
   }
 
+  /** Media endpoint ids of every live call (read-only; for benchmarks and diagnostics). */
+  endpoints(): string[] {
+    const out: string[] = [];
+    for (const c of this.#calls) out.push(...c.endpoints);
+    return out;
+  }
+
   live(tenantId: string): LiveCall[] {
     const out: LiveCall[] = [];
     for (const c of this.#calls) {
