@@ -34,10 +34,14 @@ describe('JitterBuffer', () => {
 });
 
 describe('PortPool', () => {
-  it('hands out even ports round-robin, and fails clearly when exhausted', () => {
+  it('hands out every even port once, round-robin from a random pair, and fails clearly when exhausted', () => {
     const pool = new PortPool(41001, 41008);
     const ports = [pool.allocate(), pool.allocate(), pool.allocate()];
-    expect(ports).toEqual([41002, 41004, 41006]);
+    expect([...ports].sort()).toEqual([41002, 41004, 41006]);
+    // Round-robin: each next port is the one after the previous, wrapping at the top.
+    const next = (p: number) => (p === 41006 ? 41002 : p + 2);
+    expect(ports[1]).toBe(next(ports[0] as number));
+    expect(ports[2]).toBe(next(ports[1] as number));
     expect(() => pool.allocate()).toThrow(/no free RTP port/);
     pool.release(41004);
     expect(pool.allocate()).toBe(41004);

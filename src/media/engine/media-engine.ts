@@ -45,7 +45,7 @@ interface WorkerSlot {
   load: number;
 }
 
-const BIND_ATTEMPTS = 20;
+const BIND_ATTEMPTS = 64;
 export class MediaEngine {
   private readonly slots: WorkerSlot[] = [];
   private readonly pool: PortPool;

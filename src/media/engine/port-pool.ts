@@ -1,6 +1,8 @@
 // RTP port allocation: even ports for RTP, the odd port above for RTCP (RFC 3550 §11).
 // Allocation walks round-robin so that a released port is not reused at once, which keeps
-// late packets of an ended call out of the next one.
+// late packets of an ended call out of the next one. The walk starts at a random pair: ports
+// are harder to guess, and engines sharing a host (tests, restarts) do not collide at once.
+import { randomInt } from 'node:crypto';
 import { MediaError } from '../errors.ts';
 
 export class PortPool {
@@ -14,7 +16,7 @@ export class PortPool {
     if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1024 || max > 65535 || max - min < 2) {
       throw new MediaError('INVALID_ARGUMENT', `bad RTP port range ${min}-${max}`);
     }
-    this.cursor = min + (min % 2);
+    this.cursor = min + (min % 2) + 2 * randomInt(this.size);
   }
 
   get size(): number {
