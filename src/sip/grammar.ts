@@ -87,6 +87,23 @@ export function isDigits(s: string): boolean {
 /** Whitespace of the header grammar: SP or HTAB (folding is undone before this runs). */
 export const isWs = (c: number): boolean => c === 32 || c === 9;
 
+/** The characters String.prototype.trim removes: WhiteSpace and LineTerminator (ECMA-262). */
+export function isTrimmable(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 export function skipWs(s: string, i: number): number {
   while (i < s.length && isWs(s.charCodeAt(i))) i++;
   return i;
@@ -96,14 +113,14 @@ export function skipWs(s: string, i: number): number {
  * Reads a quoted-string starting at s[i] === '"'. Returns the unescaped text and the index
  * after the closing quote, or null if it is not terminated (RFC 4475 §3.1.2.6).
  */
-export function readQuoted(s: string, i: number): { text: string; end: number } | null {
+export function readQuoted(s: string, i: number, end = s.length): { text: string; end: number } | null {
   let text = '';
   let start = i + 1;
-  for (let j = start; j < s.length; j++) {
+  for (let j = start; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 92) {
       // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-      if (j + 1 >= s.length) return null;
+      if (j + 1 >= end) return null;
       text += s.slice(start, j) + s[j + 1];
       j++;
       start = j + 1;
@@ -154,7 +171,12 @@ export type Params = Map<string, string | null>;
  * grammar error such as an empty parameter (RFC 4475 §3.1.2.1).
  */
 export function parseParams(s: string, i: number, into: Params = new Map()): Params | null {
-  const n = s.length;
+  return parseParamsIn(s, i, s.length, into);
+}
+
+/** parseParams over s[i, end) only (a header value inside the text of a whole head). */
+export function parseParamsIn(s: string, i: number, end: number, into: Params = new Map()): Params | null {
+  const n = end;
   while (true) {
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i >= n) return into;
@@ -177,8 +199,8 @@ export function parseParams(s: string, i: number, into: Params = new Map()): Par
     if (i < n && s.charCodeAt(i) === 61) {
       i++;
       while (i < n && isWs(s.charCodeAt(i))) i++;
-      if (s.charCodeAt(i) === 34) {
-        const q = readQuoted(s, i);
+      if (i < n && s.charCodeAt(i) === 34) {
+        const q = readQuoted(s, i, n);
         if (!q) return null;
         into.set(name, q.text);
         i = q.end;

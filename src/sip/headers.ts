@@ -9,6 +9,7 @@ import {
   isWs,
   type Params,
   parseParams,
+  parseParamsIn,
   readQuoted,
   skipWs,
   splitList,
@@ -54,18 +55,22 @@ export class Via {
 }
 
 export function parseVia(value: string): Via | null {
-  const s = value;
-  const n = s.length;
+  return parseViaIn(value, 0, value.length);
+}
+
+/** parseVia over s[start, end) only (a header value inside the text of a whole head). */
+export function parseViaIn(s: string, start: number, end: number): Via | null {
+  const n = end;
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
   let protocol: string;
   let version: string;
   let transport: string;
   let i: number;
-  if (s.startsWith('SIP/2.0/')) {
+  if (end - start >= 8 && s.startsWith('SIP/2.0/', start)) {
     // the usual spelling
     protocol = 'SIP';
     version = '2.0';
-    i = 8;
+    i = start + 8;
     while (i < n && isWs(s.charCodeAt(i))) i++;
     let j = i;
     while (j < n && isTokenChar(s.charCodeAt(j))) j++;
@@ -75,16 +80,17 @@ export function parseVia(value: string): Via | null {
     while (i < n && isWs(s.charCodeAt(i))) i++;
   } else {
     const parts: string[] = [];
-    i = 0;
+    i = start;
     for (let k = 0; k < 3; k++) {
-      i = skipWs(s, i);
+      while (i < n && isWs(s.charCodeAt(i))) i++;
       let j = i;
       while (j < n && isTokenChar(s.charCodeAt(j))) j++;
       if (j === i) return null;
       parts.push(s.slice(i, j));
-      i = skipWs(s, j);
+      i = j;
+      while (i < n && isWs(s.charCodeAt(i))) i++;
       if (k < 2) {
-        if (s.charCodeAt(i) !== 47) return null;
+        if (i >= n || s.charCodeAt(i) !== 47) return null;
         i++;
       }
     }
@@ -97,7 +103,7 @@ export function parseVia(value: string): Via | null {
   let host: string;
   if (s.charCodeAt(i) === 91) {
     const close = s.indexOf(']', i);
-    if (close < 0 || isIP(s.slice(i + 1, close)) !== 6) return null;
+    if (close < 0 || close >= n || isIP(s.slice(i + 1, close)) !== 6) return null;
     host = s.slice(i, close + 1);
     i = close + 1;
   } else {
@@ -113,7 +119,7 @@ export function parseVia(value: string): Via | null {
   }
   let port: number | undefined;
   while (i < n && isWs(s.charCodeAt(i))) i++;
-  if (s.charCodeAt(i) === 58) {
+  if (i < n && s.charCodeAt(i) === 58) {
     i++;
     while (i < n && isWs(s.charCodeAt(i))) i++;
     let j = i;
@@ -128,7 +134,7 @@ export function parseVia(value: string): Via | null {
     port = p;
     i = j;
   }
-  const params = parseParams(s, i);
+  const params = parseParamsIn(s, i, n);
   if (!params) return null;
   if (params.size > 1 || !params.has('branch')) {
     const rport = params.get('rport');

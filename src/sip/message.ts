@@ -204,6 +204,22 @@ export abstract class SipMessage {
     }
   }
 
+  /**
+   * For the parser, which read these views from the lines it had just found: stores them as
+   * if their getters had run. Not for applications.
+   * @internal
+   */
+  static primeViews(
+    m: SipMessage,
+    via: Via[] | undefined,
+    from: NameAddr | undefined,
+    to: NameAddr | undefined,
+  ): void {
+    if (via !== undefined) m.#via = via;
+    if (from !== undefined) m.#from = from;
+    if (to !== undefined) m.#to = to;
+  }
+
   /** Clears cached typed views; call after changing names/values directly. */
   touched(): void {
     this.cache = undefined;

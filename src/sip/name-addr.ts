@@ -5,12 +5,12 @@ import { SipParseError } from './errors.ts';
 import {
   formatParams,
   isTokenChar,
+  isTrimmable,
   isWs,
   type Params,
-  parseParams,
+  parseParamsIn,
   quote,
   readQuoted,
-  skipWs,
 } from './grammar.ts';
 import { parseUri, type Uri } from './uri.ts';
 
@@ -93,19 +93,29 @@ export class NameAddr {
  * any grammar error: unbalanced quotes, spaces inside <...>, non-token display names.
  */
 export function parseNameAddr(text: string): NameAddr | null {
-  const s = text;
-  const n = s.length;
-  let i = skipWs(s, 0);
+  return parseNameAddrIn(text, 0, text.length);
+}
+
+/**
+ * parseNameAddr over s[start, stop) only (a header value inside the text of a whole head); the
+ * value's text is s[start, stop) trimmed.
+ */
+export function parseNameAddrIn(s: string, start: number, stop: number): NameAddr | null {
+  const n = stop;
+  let i = start;
+  while (i < n && isWs(s.charCodeAt(i))) i++;
   let displayName: string | null = null;
   let uriText: string;
-  if (s.charCodeAt(i) === 34) {
-    const q = readQuoted(s, i);
+  if (i < n && s.charCodeAt(i) === 34) {
+    const q = readQuoted(s, i, n);
     if (!q) return null;
     displayName = q.text;
-    i = skipWs(s, q.end);
-    if (s.charCodeAt(i) !== 60) return null;
+    i = q.end;
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    if (i >= n || s.charCodeAt(i) !== 60) return null;
   } else {
-    const lt = s.indexOf('<', i);
+    let lt = s.indexOf('<', i);
+    if (lt >= n) lt = -1;
     if (lt > i) {
       // display-name = *(token LWS): only token characters and whitespace
       const dn = s.slice(i, lt).trim();
@@ -117,7 +127,7 @@ export function parseNameAddr(text: string): NameAddr | null {
   // The URI may not hold whitespace or controls; its scheme is checked here, the rest is
   // parsed when the URI is first used.
   let end: number;
-  if (s.charCodeAt(i) === 60) {
+  if (i < n && s.charCodeAt(i) === 60) {
     const from = i + 1;
     let gt = from;
     while (true) {
@@ -141,9 +151,13 @@ export function parseNameAddr(text: string): NameAddr | null {
     if (!hasScheme(s, i, end)) return null;
     uriText = s.slice(i, end);
   }
-  const params = parseParams(s, end);
+  const params = parseParamsIn(s, end, n);
   if (!params) return null;
-  return new NameAddr(uriText, displayName, params, text.trim());
+  let ts = start;
+  let te = n;
+  while (ts < te && isTrimmable(s.charCodeAt(ts))) ts++;
+  while (te > ts && isTrimmable(s.charCodeAt(te - 1))) te--;
+  return new NameAddr(uriText, displayName, params, s.slice(ts, te));
 }
 
 function isTokenWords(s: string): boolean {

@@ -4,13 +4,18 @@
 // a broken response raises one with status null: it is dropped.
 import { isAscii } from 'node:buffer';
 import { SipParseError } from './errors.ts';
-import { isToken, isWs } from './grammar.ts';
+import { isToken, isTrimmable, isWs } from './grammar.ts';
 import { headerBit, headerName, knownHeaderNameAt } from './header-names.ts';
 
 const VIA_BIT = headerBit('via');
+const VIA = headerName('via');
+const FROM = headerName('from');
+const TO = headerName('to');
 const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'].reduce((m, k) => m | headerBit(k), 0);
 
-import { type SipMessage, SipRequest, SipResponse } from './message.ts';
+import { parseViaIn, type Via } from './headers.ts';
+import { SipMessage, SipRequest, SipResponse } from './message.ts';
+import { type NameAddr, parseNameAddrIn } from './name-addr.ts';
 import { parseUri, SipUri } from './uri.ts';
 
 export interface ParseLimits {
@@ -72,6 +77,15 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
   const { names, keys, values } = message;
   let seen = 0;
   let repeated = 0;
+  const at: ValueRanges = {
+    viaLines: 0,
+    viaStart: -1,
+    viaEnd: -1,
+    fromStart: -1,
+    fromEnd: -1,
+    toStart: -1,
+    toEnd: -1,
+  };
   while (pos < end2) {
     eol = lineEndAt(head, pos);
     let lineEnd = eol;
@@ -109,6 +123,24 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
     while (vs < ve && isWs(text.charCodeAt(vs))) vs++;
     while (ve > vs && isWs(text.charCodeAt(ve - 1))) ve--;
     values.push(text.slice(vs, ve));
+    if (h.bit !== 0) {
+      // Where the Via, From and To values are in the head, to read them from there (a flat
+      // string reads faster than the slices in `values`); folded ones are read from `values`.
+      if (h === VIA) {
+        if (++at.viaLines === 1 && folded === undefined) {
+          at.viaStart = vs;
+          at.viaEnd = ve;
+        }
+      } else if (h === FROM) {
+        if (folded === undefined) {
+          at.fromStart = vs;
+          at.fromEnd = ve;
+        }
+      } else if (h === TO && folded === undefined) {
+        at.toStart = vs;
+        at.toEnd = ve;
+      }
+    }
     repeated |= seen & h.bit;
     seen |= h.bit;
   }
@@ -119,7 +151,7 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
       const missing = ['via', 'from', 'to', 'call-id', 'cseq'].find((k) => (seen & headerBit(k)) === 0) ?? '';
       throw new SipParseError(400, `missing ${headerName(missing).display} header`);
     }
-    validate(message);
+    validate(message, head, at);
   } catch (e) {
     if (e instanceof MessageParseError) throw e;
     fail(
@@ -200,14 +232,37 @@ function parseStartLine(line: string): SipMessage {
   return partial;
 }
 
+/** Where the parser found the Via, From and To values in the head (-1: read them from `values`). */
+interface ValueRanges {
+  viaLines: number;
+  viaStart: number;
+  viaEnd: number;
+  fromStart: number;
+  fromEnd: number;
+  toStart: number;
+  toEnd: number;
+}
+
 /**
  * Header fields every message carries, and those transaction matching reads: Via, From and
- * To (their tags), Call-ID, CSeq, Content-Length, Max-Forwards.
+ * To (their tags), Call-ID, CSeq, Content-Length, Max-Forwards. Read in the order of the
+ * getters, with their errors; Via, From and To straight from the head when the parser saw
+ * them on one line each.
  */
-function validate(m: SipMessage): void {
-  m.topVia;
-  m.from;
-  m.to;
+function validate(m: SipMessage, head: string, at: ValueRanges): void {
+  let via: Via[] | undefined;
+  const vs = at.viaStart;
+  const ve = at.viaEnd;
+  let comma = vs < 0 || at.viaLines !== 1 ? 0 : head.indexOf(',', vs);
+  if (comma < 0) comma = ve;
+  if (vs >= 0 && at.viaLines === 1 && comma >= ve) {
+    const v = parseViaIn(head, vs, ve);
+    if (v === null) throw new SipParseError(400, 'invalid Via header');
+    via = [v];
+  } else m.topVia;
+  const from = at.fromStart < 0 ? m.from : nameAddrIn(head, at.fromStart, at.fromEnd, 'From');
+  const to = at.toStart < 0 ? m.to : nameAddrIn(head, at.toStart, at.toEnd, 'To');
+  SipMessage.primeViews(m, via, from, to);
   m.callId;
   const cseq = m.cseq;
   m.contentLength;
@@ -215,6 +270,15 @@ function validate(m: SipMessage): void {
     if (cseq.method !== m.method) throw new SipParseError(400, 'CSeq method does not match the request');
     m.maxForwards;
   }
+}
+
+/** What the From/To getter reads from a value: the name-addr in it, trimmed. */
+function nameAddrIn(head: string, start: number, end: number, name: string): NameAddr {
+  while (start < end && isTrimmable(head.charCodeAt(start))) start++;
+  while (end > start && isTrimmable(head.charCodeAt(end - 1))) end--;
+  const value = parseNameAddrIn(head, start, end);
+  if (value === null) throw new SipParseError(400, `invalid ${name} header`);
+  return value;
 }
 
 /**

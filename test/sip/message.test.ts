@@ -6,8 +6,11 @@ import { INVITE, OK, REGISTER } from '../../bench/sip/messages.ts';
 import {
   MessageParseError,
   parseMessage,
+  parseNameAddr,
+  parseNameAddrIn,
   parseSipUri,
   parseVia,
+  parseViaIn,
   SipRequest,
   type SipResponse,
   SipUri,
@@ -253,5 +256,49 @@ describe('Via and URI fast paths', () => {
     expect(parseSipUri('sipx')).toBeNull(); // no colon, no scheme
     expect(parseSipUri('sipz:host')).toBeNull();
     expect(new SipRequest('OPTIONS', SipUri.parse('sip:host')).startLine()).toBe('OPTIONS sip:host SIP/2.0');
+  });
+});
+
+describe('reading a value where it lies in the head', () => {
+  // Text around the value that would change the result if the reader looked past its end.
+  const around = (v: string) => `Foo: "<;>]\r\n${v}\r\n;tag=9>"],\r\n`;
+  const json = (x: unknown) => JSON.stringify(x, (_k, v) => (v instanceof Map ? [...v] : v));
+
+  it('parseViaIn reads s[start, end) as parseVia reads the value alone', () => {
+    for (const v of [
+      'SIP/2.0/UDP h;branch=z9hG4bK1',
+      'SIP/2.0/UDP [::1',
+      'SIP/2.0/UDP [::1]:5;received=::1',
+      'SIP/2.0/UDP h;x="a',
+      'SIP/2.0/UDP h :',
+      'SIP/2.0/',
+      ' sip / 2.0 / tcp h;rport',
+      'SIP/2.0/UDP h;',
+    ]) {
+      const s = around(v);
+      const start = s.indexOf(v);
+      expect(json(parseViaIn(s, start, start + v.length)), v).toBe(json(parseVia(v)));
+    }
+  });
+
+  it('parseNameAddrIn reads s[start, end) as parseNameAddr reads the value alone', () => {
+    for (const v of [
+      '<sip:a@b>;tag=1',
+      '"x <sip:a@b>',
+      '"x\\',
+      '<sip:a@b',
+      'sip:a@b;tag=1',
+      'a b <sip:x@y>',
+      '<sip:a@b>;tag="q',
+      '<sip:a@b>\u000b',
+    ]) {
+      const s = around(v);
+      const start = s.indexOf(v);
+      const a = parseNameAddrIn(s, start, start + v.length);
+      const b = parseNameAddr(v);
+      expect(a === null ? null : [a.toString(), a.displayName, a.uriText, json(a.params)], v).toEqual(
+        b === null ? null : [b.toString(), b.displayName, b.uriText, json(b.params)],
+      );
+    }
   });
 });
