@@ -60,7 +60,7 @@ export class Pbx {
   readonly #log: Logger;
 
   private constructor(
-    private readonly options: PbxOptions,
+    options: PbxOptions,
     transports: Transport[],
   ) {
     const { config, db, logger } = options;

@@ -200,8 +200,17 @@ export class CallEngine {
       plan.first.callee,
       trunkId,
     );
+    // A CANCEL during routing was answered 487 by the stack: there is no call to place.
+    if (tx.state !== 'proceeding' && tx.state !== 'trying') {
+      plan.first.external?.release();
+      return;
+    }
     this.#calls.add(call);
-    await call.run(plan.first, plan.next);
+    try {
+      await call.run(plan.first, plan.next);
+    } catch (e) {
+      await call.abort(e);
+    }
   }
 
   onAck(ack: SipRequest, _flow: Flow): void {
@@ -220,7 +229,7 @@ export class CallEngine {
     const call = this.#table.get(`ep:${event.endpointId}`);
     if (!call) return;
     if (event.type === 'playback-ended') call.playbackEnded();
-    else if (event.type === 'media-timeout') void call.hangup('system', 'media timeout');
+    else if (event.type === 'media-timeout') call.mediaTimeout();
   }
 
   /** Ends every call (BYE or CANCEL) for a clean shutdown. */

@@ -180,8 +180,7 @@ export class CallRouter {
     announcement: string | undefined,
     trunk?: TrunkRoute,
   ): RingStep {
-    const display = caller.name ? `"${caller.name.replace(/["\\]/g, '')}" ` : '';
-    const from = `${display}<sip:${encodeUser(caller.number)}@${tenant.sipDomain}>`;
+    const from = `${displayName(caller.name)}<sip:${encodeUser(caller.number)}@${tenant.sipDomain}>`;
     const to = `<sip:${encodeUser(callee.number)}@${tenant.sipDomain}>`;
     const legs = this.deps.location.bindings(line.id).flatMap((b) => {
       const uri = parseSipUri(contactUri(b.contact));
@@ -233,12 +232,16 @@ export class CallRouter {
     index: number | null,
   ): { number: string; name: string | null } | Refusal {
     const name = line.callerIdName ?? line.displayName;
+    // A number the company no longer owns (released, taken by someone else) is never presented.
+    const owned = (n: string | undefined) =>
+      n !== undefined && this.deps.directory.number(n)?.tenantId === tenant.id;
     if (index !== null) {
       const chosen = line.externalCallerIds[index - 1];
-      if (!chosen) return { status: 403, reason: `No caller ID c${index} on this line` };
-      return { number: chosen, name };
+      if (!owned(chosen)) return { status: 403, reason: `No caller ID c${index} on this line` };
+      return { number: chosen as string, name };
     }
-    const number = line.externalCallerIds[0] ?? this.deps.directory.tenantNumbers(tenant.id)[0]?.e164;
+    const own = line.externalCallerIds.find(owned);
+    const number = own ?? this.deps.directory.tenantNumbers(tenant.id)[0]?.e164;
     if (!number) return { status: 403, reason: 'No external caller ID for this line' };
     return { number, name };
   }
@@ -253,9 +256,11 @@ export class CallRouter {
   ): Promise<RingStep | Refusal> {
     const trunk = this.trunkFor(tenant);
     if (!trunk || trunk.targets.length === 0) return { status: 503, reason: 'No trunk for external calls' };
-    const refusal = await this.deps.guard.check(tenant, e164);
-    if (refusal) return refusal;
-    const release = this.deps.guard.acquire(tenant.id);
+    const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
+    // Last, with nothing that can fail after it: the call is counted from here.
+    const admitted = await this.deps.guard.admit(tenant, e164);
+    if (typeof admitted !== 'function') return admitted;
+    const release = admitted;
     const user = trunk.numberFormat === 'e164' ? e164 : e164.slice(1);
     const transport = trunk.transport === 'udp' ? '' : `;transport=${trunk.transport}`;
     const uri = parseSipUri(`sip:${encodeUser(user)}@${trunk.host}:${trunk.port}${transport}`);
@@ -272,12 +277,10 @@ export class CallRouter {
       from = '"Anonymous" <sip:anonymous@anonymous.invalid>';
       headers.push(['Privacy', 'id']);
     } else {
-      const display = caller.name ? `"${caller.name.replace(/["\\]/g, '')}" ` : '';
-      from = `${display}<sip:${encodeUser(caller.number)}@${host}>`;
+      from = `${displayName(caller.name)}<sip:${encodeUser(caller.number)}@${host}>`;
     }
     // RFC 5806: a forwarded call says which of our numbers diverted it.
     if (diversion) headers.push(['Diversion', `<sip:${encodeUser(diversion)}@${host}>;reason=unconditional`]);
-    const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
     return {
       kind: 'trunk',
       id: trunk.id,
@@ -316,6 +319,15 @@ export function carrierNumber(raw: string): string | undefined {
   const digits = s.startsWith('+') ? s.slice(1) : s.startsWith('00') ? s.slice(2) : s;
   if (!/^[1-9][0-9]{6,14}$/.test(digits)) return undefined;
   return `+${digits}`;
+}
+
+/** A display name safe in a header: no quotes, backslashes or control characters (no CRLF injection). */
+function displayName(name: string | null): string {
+  const clean = (name ?? '')
+    .replace(/[\x00-\x1f\x7f"\\]/g, '')
+    .trim()
+    .slice(0, 64);
+  return clean ? `"${clean}" ` : '';
 }
 
 function encodeUser(user: string): string {

@@ -11,7 +11,7 @@ import type { PbxEvents } from '../events.ts';
 import type { CdrWriter } from './cdr-writer.ts';
 import { InboundLeg, type LegContext, OutboundLeg, type OutboundLegOptions } from './legs.ts';
 import { directionOf, MediaSide } from './media-side.ts';
-import { MIN_SE, SessionTimer, sessionExpiresOf } from './session-timer.ts';
+import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
 
 export type Direction = 'inbound' | 'outbound' | 'internal';
 
@@ -63,6 +63,8 @@ export class Call {
   readonly a: InboundLeg;
   b: OutboundLeg | undefined;
   #ringing: OutboundLeg[] = [];
+  /** Every leg this call created, so finish() can forget them all (losing forks included). */
+  #allLegs: OutboundLeg[] = [];
   #sideA: MediaSide | undefined;
   #sideB: MediaSide | undefined;
   #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
@@ -114,6 +116,8 @@ export class Call {
 
   /** Sets up the caller's media, then rings each step until one answers or none is left. */
   async run(first: RingStep, next: NextStep): Promise<void> {
+    // The router already counted an external call: from here on finish() releases it.
+    this.#external = first.external;
     const invite = this.a.invite;
     if (invite.body.length === 0) {
       // Late offer (no SDP in the INVITE) is not supported yet.
@@ -126,9 +130,12 @@ export class Call {
     }
     try {
       const epA = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      // A CANCEL while the media was being set up has already ended the call.
+      if (this.state === 'ended') return void (await this.deps.media.releaseEndpoint(epA.id).catch(() => {}));
       this.#sideA = new MediaSide(this.deps.media, epA);
       this.deps.track(`ep:${epA.id}`, this);
       const epB = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      if (this.state === 'ended') return void (await this.deps.media.releaseEndpoint(epB.id).catch(() => {}));
       this.#sideB = new MediaSide(this.deps.media, epB);
       this.deps.track(`ep:${epB.id}`, this);
       await this.#sideA.answer(invite.body.toString('utf8'));
@@ -145,6 +152,7 @@ export class Call {
       if (outcome === 'answered' || outcome === 'cancelled') return;
       // Forwarding chains end after a few hops, so two lines forwarding to each other cannot loop.
       const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
+      if (then && 'legs' in then && this.state === 'ended') then.external?.release();
       if (!then) return this.fail(outcome.status, outcome.reason);
       if ('status' in then && !('legs' in then)) return this.fail(then.status, then.reason);
       step = then as RingStep;
@@ -187,8 +195,8 @@ export class Call {
             this.deps.ctx,
             { ...o, sdp, maxForwards, headers: [...o.headers, ...this.sessionTimerOffer()] },
             {
-              onProvisional: (leg, r) => void this.onProvisional(leg, r),
-              onAnswer: (leg, r) => void this.onAnswer(leg, r, settle),
+              onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
+              onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r, settle)),
               onFailure: (leg, status, reason) => {
                 this.recordLeg(leg, status);
                 this.deps.untrack(leg.key);
@@ -205,6 +213,7 @@ export class Call {
           ),
       );
       this.#ringing = legs;
+      this.#allLegs.push(...legs);
       for (const leg of legs) {
         this.deps.track(leg.key, this);
         leg.start();
@@ -272,6 +281,9 @@ export class Call {
       void leg.request('BYE');
       return this.fail(488, 'Callee answered without a usable codec');
     }
+    // The caller may have gone while we worked (CANCEL crossing the answer): finish() has
+    // sent the callee its BYE, and nothing below may run.
+    if (this.state === 'ended') return;
     this.recordLeg(leg, 200, true);
     const announcement = this.#step?.announcement;
     if (announcement) {
@@ -291,19 +303,21 @@ export class Call {
     await this.deps.media
       .bridge(sideA.id, sideB.id)
       .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
+    if (this.state === 'ended') return;
     const headers: [string, string][] = [];
     const se = sessionExpiresOf(this.a.invite);
     if (se) {
       // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
-      const uacRefreshes = this.a.invite.supported.includes('timer');
+      const uacRefreshes = supports(this.a.invite, 'timer');
       headers.push(['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]);
       if (uacRefreshes) headers.push(['Require', 'timer']);
       this.#timers.push(
         new SessionTimer(
           se.seconds,
           uacRefreshes ? 'watch' : 'refresh',
-          () => void this.refresh('a'),
-          () => void this.hangup('system', 'session timer expired'),
+          () => this.guarded(this.refresh('a')),
+          () => this.guarded(this.hangup('system', 'session timer expired')),
+          'a',
         ),
       );
     }
@@ -314,12 +328,15 @@ export class Call {
         new SessionTimer(
           seB.seconds,
           weRefresh ? 'refresh' : 'watch',
-          () => void this.refresh('b'),
-          () => void this.hangup('system', 'session timer expired'),
+          () => this.guarded(this.refresh('b')),
+          () => this.guarded(this.hangup('system', 'session timer expired')),
+          'b',
         ),
       );
     }
-    this.a.answer(sideA.lastSent as string, headers, () => void this.hangup('system', 'no ACK from caller'));
+    this.a.answer(sideA.lastSent as string, headers, () =>
+      this.guarded(this.hangup('system', 'no ACK from caller')),
+    );
     this.#state = 'answered';
     this.answeredAt = new Date();
     this.emit('answered');
@@ -328,13 +345,36 @@ export class Call {
   /** Our turn to refresh the session (RFC 4028 §7.4): an UPDATE without SDP. */
   private async refresh(side: 'a' | 'b'): Promise<void> {
     const leg = side === 'a' ? this.a : this.b;
-    const r = await leg?.request('UPDATE', undefined, [
-      ['Session-Expires', String(this.deps.sessionExpires)],
-    ]);
+    const expires: [string, string][] = [['Session-Expires', `${this.deps.sessionExpires};refresher=uac`]];
+    let r = await leg?.request('UPDATE', undefined, expires);
+    // A peer without UPDATE is refreshed with a re-INVITE carrying our current SDP.
+    if (r && (r.status === 405 || r.status === 501)) {
+      const sdp = (side === 'a' ? this.#sideA : this.#sideB)?.lastSent;
+      r = await leg?.request('INVITE', sdp, expires);
+    }
     if (!r || r.status === 481 || r.status === 408) return this.hangup('system', 'session refresh failed');
-    for (const t of this.#timers) if (t.role === 'refresh') t.reset();
+    for (const t of this.#timers) if (t.side === side && t.role === 'refresh') t.reset();
   }
 
+  /** Runs a piece of call handling whose failure must end this call, never the process. */
+  guarded(p: Promise<unknown>): void {
+    p.catch((e: unknown) => {
+      this.deps.log.error({ err: e, call: this.id }, 'call handling failed');
+      void this.hangup('system', 'internal error').catch(() => {});
+    });
+  }
+
+  /** Ends a call whose routing or setup threw: 500 to the caller unless answered. */
+  async abort(e: unknown): Promise<void> {
+    this.deps.log.error({ err: e, call: this.id }, 'call failed');
+    if (this.state === 'answered') return this.hangup('system', 'internal error');
+    this.fail(500, 'Internal Server Error');
+  }
+
+  /** Dead media: only an answered call is hung up (ringing calls may be silent). */
+  mediaTimeout(): void {
+    if (this.state === 'answered') this.guarded(this.hangup('system', 'media timeout'));
+  }
   /** A 2xx retransmitted after its transaction ended: the callee lost our ACK. */
   strayResponse(r: SipResponse): void {
     this.b?.reack(r);
@@ -350,6 +390,8 @@ export class Call {
     if (this.#state === 'answered' || this.#state === 'ended') return;
     this.#cancelled = true;
     for (const l of this.#ringing) l.cancel();
+    // The callee answered but the caller was not connected yet: end the callee's dialog too.
+    if (this.b) void this.b.request('BYE');
     this.#external?.release();
     this.a.reject(487);
     this.#resolveStep?.('cancelled');
@@ -358,12 +400,19 @@ export class Call {
 
   /** An in-dialog request from either side: BYE, re-INVITE, UPDATE, INFO. */
   async inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const fromCaller = request.to.tag === this.a.toTag;
-    const leg = fromCaller ? this.a : this.b;
+    const key = `${request.callId}|${request.to.tag}`;
+    const fromCaller = key === this.a.key;
+    const leg = fromCaller ? this.a : this.b?.key === key ? this.b : undefined;
     const dialog = leg?.dialog;
     if (!dialog) {
-      // A BYE from a callee still ringing (an early dialog) or for a leg we no longer track.
-      const early = this.#ringing.find((l) => l.key === `${request.callId}|${request.to.tag}`);
+      if (request.method === 'BYE' && fromCaller) {
+        // RFC 3261 §15: the caller may end the early dialog with BYE; it is a hang-up.
+        tx.respond(createResponse(request, 200));
+        this.cancel();
+        return;
+      }
+      // A BYE from a callee still ringing (an early dialog), or from a losing fork.
+      const early = this.#allLegs.find((l) => l.key === key);
       if (request.method === 'BYE' && early) {
         tx.respond(createResponse(request, 200));
         early.cancel();
@@ -377,7 +426,7 @@ export class Call {
       tx.respond(createResponse(request, problem.status ?? 500));
       return;
     }
-    for (const t of this.#timers) if (t.role === 'watch') t.reset();
+    for (const t of this.#timers) if (t.role === 'watch' && t.side === (fromCaller ? 'a' : 'b')) t.reset();
     switch (request.method) {
       case 'BYE':
         tx.respond(createResponse(request, 200));
@@ -448,6 +497,7 @@ export class Call {
     if (this.#state !== 'answered') {
       if (by === 'caller') return this.cancel();
       for (const l of this.#ringing) l.cancel();
+      if (this.b) void this.b.request('BYE');
       this.a.reject(by === 'system' ? 503 : 480);
       return this.finish('failed', cause, by);
     }
@@ -456,7 +506,8 @@ export class Call {
     return this.finish('answered', cause, by);
   }
 
-  private fail(status: number, reason: string): void {
+  private fail(downstream: number, why: string): void {
+    const { status, reason } = towardCaller(downstream, why);
     this.a.reject(status, reason);
     const disposition =
       status === 486 || status === 600
@@ -497,8 +548,7 @@ export class Call {
     this.a.dispose();
     this.b?.dispose();
     this.deps.untrack(this.a.key);
-    if (this.b) this.deps.untrack(this.b.key);
-    for (const l of this.#ringing) this.deps.untrack(l.key);
+    for (const l of this.#allLegs) this.deps.untrack(l.key);
     this.#resolveStep?.('cancelled');
     this.#announcementDone?.();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
@@ -563,6 +613,18 @@ export class Call {
       ...(state === 'ended' ? { disposition: this.disposition } : {}),
     });
   }
+}
+
+/**
+ * What the caller is told of a failure further on: a carrier's challenge is not the caller's
+ * to answer, a redirect is not followed, and our own 503 would make RFC 3263 clients think
+ * we are down.
+ */
+function towardCaller(status: number, reason: string): { status: number; reason: string } {
+  if (status === 401 || status === 407) return { status: 403, reason: 'Forbidden by the destination' };
+  if (status >= 300 && status < 400) return { status: 480, reason: 'Temporarily Unavailable' };
+  if (status === 503) return { status: 480, reason: 'Temporarily Unavailable' };
+  return { status, reason };
 }
 
 /** RFC 3261 §16.7 in spirit: busy beats unavailable beats the rest; 6xx wins outright. */

@@ -173,6 +173,8 @@ export class OutboundLeg {
   #tx: ClientTransaction | undefined;
   #target: Target | Flow | undefined;
   #cseq = 1;
+  /** Which INVITE attempt is live; responses and failures of older ones are ignored. */
+  #attempt = 0;
   #authTried = false;
   #cancelWanted = false;
   #digest: DigestClient | undefined;
@@ -224,6 +226,8 @@ export class OutboundLeg {
     }
     this.invite = request;
     this.#target = target;
+    const attempt = ++this.#attempt;
+    const live = () => attempt === this.#attempt;
     let provisional = false;
     const failover = (status: number, reason: string) => {
       // RFC 3263 §4.3 spirit: the next host is tried only when this one never answered.
@@ -236,8 +240,8 @@ export class OutboundLeg {
       .request(
         request,
         {
-          onResponse: (response, tx) => {
-            if (tx !== this.#tx) return;
+          onResponse: (response) => {
+            if (!live()) return;
             if (response.status < 200) {
               provisional = true;
               this.onProvisional(response);
@@ -245,29 +249,31 @@ export class OutboundLeg {
             else if (response.status === 503) failover(503, response.reason);
             else this.onFailureResponse(request, response);
           },
-          onTimeout: (tx) => {
-            if (tx === this.#tx) failover(408, 'no answer from destination');
+          onTimeout: () => {
+            if (live()) failover(408, 'no answer from destination');
           },
-          onTransportError: (_e, tx) => {
-            if (tx === this.#tx) failover(503, 'destination unreachable');
+          onTransportError: () => {
+            if (live()) failover(503, 'destination unreachable');
           },
         },
         { target },
       )
       .then((tx) => {
-        this.#tx = tx;
+        if (live()) this.#tx = tx;
       })
-      .catch(() => failover(503, 'destination unreachable'));
+      .catch(() => {
+        if (live()) failover(503, 'destination unreachable');
+      });
   }
 
   private onProvisional(response: SipResponse): void {
-    if (response.status === 100) return;
-    if (this.state === 'calling') this.state = 'proceeding';
-    // §9.1: a CANCEL asked for before any provisional response goes out now.
+    // §9.1: a CANCEL asked for before any provisional response (100 included) goes out now.
     if (this.#cancelWanted) {
       this.sendCancel();
       return;
     }
+    if (response.status === 100) return;
+    if (this.state === 'calling') this.state = 'proceeding';
     this.events.onProvisional(this, response);
   }
 

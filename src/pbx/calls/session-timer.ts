@@ -9,6 +9,8 @@ export class SessionTimer {
     readonly role: 'refresh' | 'watch',
     private readonly onRefresh: () => void,
     private readonly onExpire: () => void,
+    /** Which leg of the call this timer is for. */
+    readonly side: 'a' | 'b' = 'a',
   ) {
     this.reset();
   }
@@ -31,14 +33,31 @@ export class SessionTimer {
 
 export const MIN_SE = 90;
 
-/** Session-Expires of a request or response: the interval and who refreshes, if present. */
+/**
+ * Session-Expires of a request or response: the interval and who refreshes, if present. A
+ * malformed header from a peer counts as absent; it must never break the call.
+ */
 export function sessionExpiresOf(m: {
-  sessionExpires: { value: string; params: ReadonlyMap<string, string | null> } | undefined;
+  readonly sessionExpires: { value: string; params: ReadonlyMap<string, string | null> } | undefined;
 }): { seconds: number; refresher: 'uac' | 'uas' | undefined } | undefined {
-  const se = m.sessionExpires;
+  let se: { value: string; params: ReadonlyMap<string, string | null> } | undefined;
+  try {
+    se = m.sessionExpires;
+  } catch {
+    return undefined;
+  }
   if (!se) return undefined;
   const seconds = Number(se.value);
   if (!Number.isInteger(seconds) || seconds <= 0) return undefined;
   const r = se.params.get('refresher');
   return { seconds, refresher: r === 'uac' || r === 'uas' ? r : undefined };
+}
+
+/** Whether a message lists an option tag in Supported; a malformed list supports nothing. */
+export function supports(m: { readonly supported: string[] }, tag: string): boolean {
+  try {
+    return m.supported.includes(tag);
+  } catch {
+    return false;
+  }
 }

@@ -24,16 +24,20 @@ export class TollFraudGuard {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Why a new external call to `e164` must not start, or null if it may. */
-  async check(tenant: TenantRoute, e164: string): Promise<Refusal | null> {
+  /**
+   * Admits a new external call to `e164` and counts it as running (the returned function ends
+   * it), or says why it must not start. The count is taken with no await after the limit is
+   * read, so a burst of calls cannot all slip under it.
+   */
+  async admit(tenant: TenantRoute, e164: string): Promise<Refusal | (() => void)> {
     if (matchesPrefix(e164, tenant.blockedPrefixes)) return { status: 403, reason: 'Destination blocked' };
-    if ((this.#active.get(tenant.id) ?? 0) >= tenant.maxExternalCalls)
-      return { status: 403, reason: 'Concurrent external call limit reached' };
     if (tenant.monthlySpendCapMicros !== null) {
       const spent = await this.spent(tenant.id);
       if (spent >= tenant.monthlySpendCapMicros) return { status: 403, reason: 'Monthly spend cap reached' };
     }
-    return null;
+    if ((this.#active.get(tenant.id) ?? 0) >= tenant.maxExternalCalls)
+      return { status: 403, reason: 'Concurrent external call limit reached' };
+    return this.acquire(tenant.id);
   }
 
   /** Counts an external call as running; the returned function ends it. */
