@@ -52,29 +52,24 @@ const ASCII_SCAN_LIMIT = 4096;
  */
 export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS): SipMessage {
   if (data.length > limits.maxMessageSize) throw new MessageParseError(null, 'message too large');
-  // An all-ASCII datagram of the usual size is read as one string and searched there (a
-  // string search costs less than a Buffer search); otherwise the head alone is decoded.
-  // `end` is the byte offset of the empty line, `end2` the string index where the header
-  // fields end (they differ when the head holds UTF-8).
+  // An all-ASCII datagram of the usual size is read as one string whose empty line is found
+  // by reading its lines (`whole`); otherwise the head is found in the bytes and decoded alone.
+  // `end` is the byte offset of the empty line.
   let end: number;
-  let end2: number;
   let head: string;
-  if (data.length <= ASCII_SCAN_LIMIT && isAscii(data)) {
+  const whole = data.length <= ASCII_SCAN_LIMIT && isAscii(data);
+  if (whole) {
     head = data.toString('latin1');
-    end = head.indexOf('\r\n\r\n');
-    end2 = end + 2;
+    end = -1;
   } else {
     end = data.indexOf(CRLF2);
-    head = end < 0 ? '' : data.toString('utf8', 0, end + 2);
-    end2 = head.length;
+    if (end < 0) throw noEnd();
+    head = data.toString('utf8', 0, end + 2);
   }
-  if (end < 0) throw new MessageParseError(null, 'no end of header fields');
-  let eol = lineEndAt(head, 0);
-  const line = head.slice(0, eol);
-  const message = parseStartLine(line);
-  const isReq = message instanceof SipRequest;
-  let pos = eol + 2;
-  const { names, keys, values } = message;
+  const end2 = head.length;
+  let message: SipMessage | undefined;
+  let isReq = false;
+  let pos = 0;
   let seen = 0;
   let repeated = 0;
   const at: ValueRanges = {
@@ -86,64 +81,84 @@ export function parseMessage(data: Buffer, limits: ParseLimits = DEFAULT_LIMITS)
     toStart: -1,
     toEnd: -1,
   };
-  while (pos < end2) {
-    eol = lineEndAt(head, pos);
-    let lineEnd = eol;
-    let folded: string | undefined;
-    // Header folding: a line starting with SP or HTAB continues the previous one (§7.3.1).
-    let next = eol + 2;
-    while (next < end2 && isWs(head.charCodeAt(next))) {
-      folded ??= head.slice(pos, lineEnd);
-      eol = lineEndAt(head, next);
-      folded += ` ${head.slice(next, eol).trim()}`;
-      lineEnd = eol;
-      next = eol + 2;
-    }
-    const text = folded ?? head;
-    const start = folded === undefined ? pos : 0;
-    const stop = folded === undefined ? lineEnd : folded.length;
-    pos = next;
-    if (stop - start > limits.maxLineLength) fail(message, isReq, 400, 'header line too long');
-    if (keys.length >= limits.maxHeaders) fail(message, isReq, 400, 'too many header fields');
-    const colon = text.indexOf(':', start);
-    if (colon < 0 || colon >= stop || colon === start)
-      fail(message, isReq, 400, 'header line without a colon');
-    let nameEnd = colon;
-    while (nameEnd > start && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    let h = knownHeaderNameAt(text, start, nameEnd);
-    if (h === undefined) {
-      const raw = text.slice(start, nameEnd);
-      h = headerName(raw);
-      if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
-    }
-    names.push(h.display);
-    keys.push(h.key);
-    let vs = colon + 1;
-    let ve = stop;
-    while (vs < ve && isWs(text.charCodeAt(vs))) vs++;
-    while (ve > vs && isWs(text.charCodeAt(ve - 1))) ve--;
-    values.push(text.slice(vs, ve));
-    if (h.bit !== 0) {
-      // Where the Via, From and To values are in the head, to read them from there (a flat
-      // string reads faster than the slices in `values`); folded ones are read from `values`.
-      if (h === VIA) {
-        if (++at.viaLines === 1 && folded === undefined) {
-          at.viaStart = vs;
-          at.viaEnd = ve;
-        }
-      } else if (h === FROM) {
-        if (folded === undefined) {
-          at.fromStart = vs;
-          at.fromEnd = ve;
-        }
-      } else if (h === TO && folded === undefined) {
-        at.toStart = vs;
-        at.toEnd = ve;
+  try {
+    let eol = lineEndAt(head, 0);
+    if (eol < 0) throw noEnd();
+    message = parseStartLine(head.slice(0, eol));
+    isReq = message instanceof SipRequest;
+    pos = eol + 2;
+    const { names, keys, values } = message;
+    while (true) {
+      eol = lineEndAt(head, pos);
+      // the empty line (`whole`), or the end of a head decoded alone
+      if (eol === pos) break;
+      if (eol < 0) {
+        if (whole) throw noEnd();
+        break;
       }
+      let lineEnd = eol;
+      let folded: string | undefined;
+      // Header folding: a line starting with SP or HTAB continues the previous one (§7.3.1).
+      let next = eol + 2;
+      while (next < end2 && isWs(head.charCodeAt(next))) {
+        folded ??= head.slice(pos, lineEnd);
+        eol = lineEndAt(head, next);
+        if (eol < 0) throw noEnd();
+        folded += ` ${head.slice(next, eol).trim()}`;
+        lineEnd = eol;
+        next = eol + 2;
+      }
+      const text = folded ?? head;
+      const start = folded === undefined ? pos : 0;
+      const stop = folded === undefined ? lineEnd : folded.length;
+      pos = next;
+      if (stop - start > limits.maxLineLength) fail(message, isReq, 400, 'header line too long');
+      if (keys.length >= limits.maxHeaders) fail(message, isReq, 400, 'too many header fields');
+      const colon = text.indexOf(':', start);
+      if (colon < 0 || colon >= stop || colon === start)
+        fail(message, isReq, 400, 'header line without a colon');
+      let nameEnd = colon;
+      while (nameEnd > start && isWs(text.charCodeAt(nameEnd - 1))) nameEnd--;
+      let h = knownHeaderNameAt(text, start, nameEnd);
+      if (h === undefined) {
+        const raw = text.slice(start, nameEnd);
+        h = headerName(raw);
+        if (h.display !== raw && !isToken(raw)) fail(message, isReq, 400, 'invalid header name');
+      }
+      names.push(h.display);
+      keys.push(h.key);
+      let vs = colon + 1;
+      let ve = stop;
+      while (vs < ve && isWs(text.charCodeAt(vs))) vs++;
+      while (ve > vs && isWs(text.charCodeAt(ve - 1))) ve--;
+      values.push(text.slice(vs, ve));
+      if (h.bit !== 0) {
+        // Where the Via, From and To values are in the head, to read them from there (a flat
+        // string reads faster than the slices in `values`); folded ones are read from `values`.
+        if (h === VIA) {
+          if (++at.viaLines === 1 && folded === undefined) {
+            at.viaStart = vs;
+            at.viaEnd = ve;
+          }
+        } else if (h === FROM) {
+          if (folded === undefined) {
+            at.fromStart = vs;
+            at.fromEnd = ve;
+          }
+        } else if (h === TO && folded === undefined) {
+          at.toStart = vs;
+          at.toEnd = ve;
+        }
+      }
+      repeated |= seen & h.bit;
+      seen |= h.bit;
     }
-    repeated |= seen & h.bit;
-    seen |= h.bit;
+  } catch (e) {
+    // Without an empty line the message is dropped, whatever else is wrong with it.
+    if (whole && head.indexOf('\r\n\r\n') < 0) throw noEnd();
+    throw e;
   }
+  if (whole) end = pos - 2;
   try {
     if ((repeated & ~VIA_BIT) !== 0)
       throw new SipParseError(400, 'a single-valued header field appears twice');
@@ -183,6 +198,8 @@ function lineEndAt(head: string, from: number): number {
 
 /** The Request-URI of a request whose own URI could not be read. */
 const PLACEHOLDER_URI = new SipUri({ scheme: 'sip', host: 'invalid' });
+
+const noEnd = (): MessageParseError => new MessageParseError(null, 'no end of header fields');
 
 function fail(message: SipMessage, isRequest: boolean, status: number, why: string): never {
   throw new MessageParseError(isRequest ? status : null, why, message);
