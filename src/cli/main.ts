@@ -130,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
       },
     );
   };
+  // A bug in one call's handling must not end every other call: log it and keep serving.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return -1; // keep running

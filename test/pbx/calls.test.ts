@@ -44,7 +44,16 @@ const line = (ext: string) => lines.get(ext) as Line;
 
 const phone = (file: string, ext: string, dial = '') => callerPhone(server, file, line(ext), dial);
 const registeredPhone = (file: string, ext: string) => registeredPhoneOf(server, file, line(ext));
-const expectOk = sippOk;
+/** sipp succeeded; on failure the last call record says what Switchboard thought happened. */
+const expectOk = async (run: Awaited<ReturnType<typeof phone>>) => {
+  try {
+    await sippOk(run);
+  } catch (e) {
+    await pbx().cdrs.flush();
+    console.log('last call record:', JSON.stringify((await admin.get('/api/calls?limit=1')).body.items[0]));
+    throw e;
+  }
+};
 
 async function lastRecord() {
   await pbx().cdrs.flush();
@@ -180,6 +189,15 @@ describe('calls between extensions', () => {
     } finally {
       await admin.patch(`/api/lines/${l.id}`, { forwardTo: null });
     }
+  });
+
+  it('a callee answering with malformed Session-Expires and Supported still gets a normal call', async () => {
+    await unregisterAll();
+    const callee = await registeredPhone('callee_bad_headers.xml', '101');
+    const caller = await phone('caller_answered.xml', '100', '101');
+    await expectOk(caller);
+    await expectOk(callee);
+    expect(await lastRecord()).toMatchObject({ disposition: 'answered', endedBy: 'caller' });
   });
 
   it('a session interval below 90 s is refused 422 with Min-SE (RFC 4028)', async () => {
