@@ -59,10 +59,7 @@ export class Pbx {
   readonly cdrs: CdrWriter;
   readonly #log: Logger;
 
-  private constructor(
-    options: PbxOptions,
-    transports: Transport[],
-  ) {
+  private constructor(options: PbxOptions, transports: Transport[]) {
     const { config, db, logger } = options;
     this.#log = logger.child({ component: 'pbx' });
     this.directory = new Directory(db);

@@ -1,7 +1,7 @@
 // Calls between extensions through the real server, with sipp as the phones: answered,
 // busy, unanswered (ring timeout), cancelled, unknown extension, re-INVITE hold relayed end
 // to end, do not disturb, forwarding when unavailable; each leaves a call record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signUpCompany } from '../helpers/accounts.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import { createLine, type Line } from '../helpers/lines.ts';
@@ -153,8 +153,35 @@ describe('calls between extensions', () => {
     expect((await admin.patch(`/api/lines/${l.id}`, { doNotDisturb: true })).status).toBe(200);
     try {
       await expectOk(await phone('caller_480.xml', '100', '102'));
+      // Refused without ringing, but on record as a missed call to 102.
+      expect(await lastRecord()).toMatchObject({ calleeNumber: '102', hangupCause: '480 Do Not Disturb' });
     } finally {
       await admin.patch(`/api/lines/${l.id}`, { doNotDisturb: false });
+    }
+  });
+
+  it('smart do not disturb: a line already in a call rejects a second call as busy', async () => {
+    await unregisterAll();
+    const l = line('101');
+    expect((await admin.patch(`/api/lines/${l.id}`, { smartDoNotDisturb: true })).status).toBe(200);
+    try {
+      const first = await registeredPhone('callee_answer.xml', '102');
+      const busyCaller = await phone('caller_long.xml', '101', '102');
+      await vi.waitFor(
+        () =>
+          expect(
+            pbx()
+              .calls.live(l.tenantId)
+              .some((c) => c.state === 'answered'),
+          ).toBe(true),
+        { timeout: 10_000 },
+      );
+      await expectOk(await phone('caller_486.xml', '100', '101'));
+      expect(await lastRecord()).toMatchObject({ disposition: 'busy', calleeNumber: '101' });
+      await expectOk(busyCaller);
+      await expectOk(first);
+    } finally {
+      await admin.patch(`/api/lines/${l.id}`, { smartDoNotDisturb: false });
     }
   });
 

@@ -165,7 +165,8 @@ export class CallRouter {
     if (unavailable) {
       // No ringing at all: go straight to the "when unavailable" handling with this status.
       const then = await next(unavailable.status);
-      if (!then) return unavailable;
+      // Refused without ringing, but still a call on record (a missed call to this line).
+      if (!then) return { direction, caller, first: { ...step, refusal: unavailable }, next: none };
       if (!('legs' in then)) return then;
       return { direction, caller, first: then, next: none };
     }

@@ -32,6 +32,8 @@ export interface RingStep {
   /** Counted against the tenant's external-call limit while it runs. */
   external?: { e164: string; release: () => void } | undefined;
   callee: Party;
+  /** Why this step rings nobody (do not disturb, busy): the call fails with it, on record. */
+  refusal?: { status: number; reason: string } | undefined;
 }
 
 /** What to do next after a step fails with a status; undefined ends the call with it. */
@@ -166,7 +168,7 @@ export class Call {
     if (step.external) this.#external = step.external;
     if (step.legs.length === 0) {
       step.external?.release();
-      return Promise.resolve({ status: 480, reason: 'Temporarily Unavailable' });
+      return Promise.resolve(step.refusal ?? { status: 480, reason: 'Temporarily Unavailable' });
     }
     const sideB = this.#sideB as MediaSide;
     const codec = this.#sideA?.negotiated?.codec;
