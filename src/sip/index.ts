@@ -6,6 +6,7 @@ export * from './auth/digest-client.ts';
 export * from './dialogs/dialog.ts';
 export * from './dialogs/dialog-table.ts';
 export * from './dialogs/uas-2xx.ts';
+export * from './dns-client.ts';
 export * from './errors.ts';
 export * from './factory.ts';
 export * from './grammar.ts';

@@ -106,7 +106,7 @@ describe('RFC 3263 resolution', () => {
   it('caches answers for their TTL and asks again after it', async () => {
     let now = 0;
     const dns = fakeDns({ a: { 'c.test': ['192.0.2.1'] } }, 30);
-    const r = new SystemResolver(dns, 60_000, () => now);
+    const r = new SystemResolver(dns, { now: () => now });
     await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
     await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
     expect(dns.queries.filter((q) => q === 'A c.test')).toHaveLength(1);
