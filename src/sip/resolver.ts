@@ -82,6 +82,8 @@ export interface SystemResolverOptions {
   now?: () => number;
 }
 
+const MAX_CACHE_ENTRIES = 10_000;
+
 interface CacheEntry<T> {
   value: T;
   expires: number;
@@ -195,6 +197,16 @@ export class SystemResolver implements Resolver {
     return [...v4, ...v6].map((r) => ({ protocol, address: r.address, port }));
   }
 
+  /** Expired entries go; if that is not enough, the longest-stored ones. */
+  #prune(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#cache) if (entry.expires <= now) this.#cache.delete(key);
+    for (const key of this.#cache.keys()) {
+      if (this.#cache.size <= MAX_CACHE_ENTRIES * 0.9) break;
+      this.#cache.delete(key);
+    }
+  }
+
   /** One query per name and type at a time; the answer kept for its smallest TTL. */
   private async cached<T extends { ttl?: number }>(key: string, load: () => Promise<T[]>): Promise<T[]> {
     const hit = this.#cache.get(key);
@@ -213,7 +225,9 @@ export class SystemResolver implements Resolver {
                 Math.min(...value.map((r) => (r.ttl === undefined ? this.#defaultTtl : r.ttl * 1000))),
               ),
             );
+      this.#cache.delete(key);
       this.#cache.set(key, { value, expires: this.#now() + ttl });
+      if (this.#cache.size > MAX_CACHE_ENTRIES) this.#prune();
       return value;
     })().finally(() => this.#pending.delete(key));
     this.#pending.set(key, query);

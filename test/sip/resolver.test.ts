@@ -18,7 +18,8 @@ import {
 } from '../../src/sip/index.ts';
 
 interface Zone {
-  srv?: Record<string, { name: string; port: number; priority: number; weight: number }[]>;
+  naptr?: Record<string, { order: number; preference: number; service: string; replacement: string }[]>;
+  srv?: Record<string, { name: string; port: number; priority: number; weight: number; ttl?: number }[]>;
   a?: Record<string, string[]>;
   aaaa?: Record<string, string[]>;
 }
@@ -34,6 +35,11 @@ function fakeDns(zone: Zone, ttl = 60): DnsLookup & { queries: string[] } {
   const addresses = (list: string[] | undefined) => list?.map((address) => ({ address, ttl }));
   return {
     queries,
+    naptr: (n) =>
+      answer(
+        `NAPTR ${n}`,
+        zone.naptr?.[n]?.map((r) => ({ ...r, flags: 's', regexp: '', ttl })),
+      ),
     srv: (n) => answer(`SRV ${n}`, zone.srv?.[n]),
     a: (n) => answer(`A ${n}`, addresses(zone.a?.[n])),
     aaaa: (n) => answer(`AAAA ${n}`, addresses(zone.aaaa?.[n])),
@@ -113,6 +119,98 @@ describe('RFC 3263 resolution', () => {
     now += 31_000;
     await r.resolve(uri('sip:x@c.test:5060'), ['udp']);
     expect(dns.queries.filter((q) => q === 'A c.test')).toHaveLength(2);
+  });
+
+  it('follows NAPTR records by order and preference, only for transports we have (§4.1)', async () => {
+    const dns = fakeDns({
+      naptr: {
+        'n.test': [
+          { order: 20, preference: 1, service: 'SIP+D2U', replacement: '_sip._udp.n.test' },
+          { order: 10, preference: 2, service: 'SIP+D2T', replacement: '_sip._tcp.n.test' },
+          { order: 10, preference: 1, service: 'SIPS+D2T', replacement: '_sips._tcp.n.test' },
+          { order: 1, preference: 1, service: 'SIP+D2S', replacement: '_sip._sctp.n.test' },
+        ],
+      },
+      srv: {
+        '_sip._udp.n.test': [{ name: 'u.n.test', port: 5060, priority: 1, weight: 0 }],
+        '_sip._tcp.n.test': [{ name: 't.n.test', port: 5060, priority: 1, weight: 0 }],
+        '_sips._tcp.n.test': [{ name: 't.n.test', port: 5061, priority: 1, weight: 0 }],
+        '_sip._sctp.n.test': [{ name: 's.n.test', port: 5060, priority: 1, weight: 0 }],
+      },
+      a: { 'u.n.test': ['192.0.2.1'], 't.n.test': ['192.0.2.2'], 's.n.test': ['192.0.2.3'] },
+    });
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:x@n.test'), ['udp', 'tcp', 'tls'])).toEqual([
+      { protocol: 'tls', address: '192.0.2.2', port: 5061 },
+      { protocol: 'tcp', address: '192.0.2.2', port: 5060 },
+      { protocol: 'udp', address: '192.0.2.1', port: 5060 },
+    ]);
+    // Without TLS, the SIPS record is skipped; a sips URI takes only SIPS records.
+    expect((await r.resolve(uri('sip:x@n.test'), ['udp', 'tcp'])).map((t) => t.protocol)).toEqual([
+      'tcp',
+      'udp',
+    ]);
+    expect(await r.resolve(uri('sips:x@n.test'), ['udp', 'tcp', 'tls'])).toEqual([
+      { protocol: 'tls', address: '192.0.2.2', port: 5061 },
+    ]);
+    expect(dns.queries).not.toContain('SRV _sip._sctp.n.test');
+  });
+
+  it('falls back to SRV when the NAPTR records lead nowhere, and skips NAPTR with a transport', async () => {
+    const dns = fakeDns({
+      naptr: {
+        'f.test': [{ order: 1, preference: 1, service: 'SIP+D2U', replacement: '_sip._udp.gone.f.test' }],
+      },
+      srv: { '_sip._udp.f.test': [{ name: 'h.f.test', port: 5070, priority: 1, weight: 0 }] },
+      a: { 'h.f.test': ['192.0.2.4'] },
+    });
+    const r = new SystemResolver(dns);
+    expect(await r.resolve(uri('sip:x@f.test'), ['udp'])).toEqual([
+      { protocol: 'udp', address: '192.0.2.4', port: 5070 },
+    ]);
+    expect(dns.queries.slice(0, 3)).toEqual([
+      'NAPTR f.test',
+      'SRV _sip._udp.gone.f.test',
+      'SRV _sip._udp.f.test',
+    ]);
+    dns.queries.length = 0;
+    await r.resolve(uri('sip:x@f.test;transport=udp'), ['udp']);
+    expect(dns.queries).toEqual([]); // all cached, and no NAPTR asked
+    await r.resolve(uri('sip:x@other.test;transport=tcp'), ['udp', 'tcp']);
+    expect(dns.queries.some((q) => q.startsWith('NAPTR'))).toBe(false);
+  });
+
+  it('keeps SRV answers for their TTL, clamped, and empty answers for 30 s', async () => {
+    let now = 0;
+    const dns = fakeDns({
+      srv: {
+        '_sip._udp.ttl.test': [{ name: 'h.ttl.test', port: 5060, priority: 1, weight: 0, ttl: 7200 }],
+      },
+      a: { 'h.ttl.test': ['192.0.2.5'] },
+    });
+    const r = new SystemResolver(dns, { now: () => now });
+    const srvQueries = () => dns.queries.filter((q) => q === 'SRV _sip._udp.ttl.test').length;
+    const naptrQueries = () => dns.queries.filter((q) => q === 'NAPTR ttl.test').length;
+    await r.resolve(uri('sip:x@ttl.test'), ['udp']);
+    now += 29_000;
+    await r.resolve(uri('sip:x@ttl.test'), ['udp']);
+    expect([srvQueries(), naptrQueries()]).toEqual([1, 1]);
+    now += 2_000; // the NXDOMAIN for NAPTR expired
+    await r.resolve(uri('sip:x@ttl.test'), ['udp']);
+    expect([srvQueries(), naptrQueries()]).toEqual([1, 2]);
+    now = 3_600_000 - 1; // a TTL of 2 h is kept 1 h
+    await r.resolve(uri('sip:x@ttl.test'), ['udp']);
+    expect(srvQueries()).toBe(1);
+    now = 3_600_001;
+    await r.resolve(uri('sip:x@ttl.test'), ['udp']);
+    expect(srvQueries()).toBe(2);
+  });
+
+  it('asks once for a name that several resolutions want at the same time', async () => {
+    const dns = fakeDns({ a: { 'same.test': ['192.0.2.6'] } });
+    const r = new SystemResolver(dns);
+    await Promise.all([1, 2, 3].map(() => r.resolve(uri('sip:x@same.test:5060'), ['udp'])));
+    expect(dns.queries).toEqual(['A same.test', 'AAAA same.test']);
   });
 
   it('orders SRV records of one priority by weight (RFC 2782)', () => {
