@@ -348,6 +348,8 @@ export function parseResponse(
     throw new DnsError('not an answer to this query', 'EMISMATCH');
   const qdcount = buf.readUInt16BE(4);
   const ancount = buf.readUInt16BE(6);
+  // Some servers leave the question out of an error answer (FORMERR, REFUSED).
+  if (qdcount === 0 && (flags & 0xf) !== 0) return { id, truncated: false, rcode: flags & 0xf, records: [] };
   if (qdcount !== 1) throw new DnsError('question count is not 1', 'EMISMATCH');
   const question = readName(buf, 12);
   if (question.end + 4 > buf.length) throw malformed('question runs past the end');

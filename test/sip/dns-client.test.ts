@@ -287,6 +287,13 @@ describe('DnsClient', () => {
     const c = new DnsClient({ servers: [failing.server, good.server], timeoutMs: 300, retries: 0 });
     expect(await c.a('two.test')).toEqual([{ address: '192.0.2.4', ttl: 9 }]);
     expect(await rejection(client(failing).a('two.test'))).toBe('ESERVFAIL');
+    // REFUSED without the question section is still an answer (not a timeout).
+    const refusing = await dnsServer((q) =>
+      Buffer.concat([u16(q.id), u16(0x8185), u16(0), u16(0), u16(0), u16(0)]),
+    );
+    const started = Date.now();
+    expect(await rejection(client(refusing, { timeoutMs: 2000 }).a('no.test'))).toBe('EREFUSED');
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('rejects malformed answers', async () => {
