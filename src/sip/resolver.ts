@@ -214,7 +214,12 @@ export class SystemResolver implements Resolver {
     const pending = this.#pending.get(key);
     if (pending) return pending as Promise<T[]>;
     const query = (async () => {
-      const value = await load().catch(() => [] as T[]);
+      let value: T[];
+      try {
+        value = await load();
+      } catch {
+        value = []; // a failed or malformed answer counts as an empty one
+      }
       const ttl =
         value.length === 0
           ? this.#negativeTtl
