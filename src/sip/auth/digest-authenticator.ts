@@ -35,6 +35,9 @@ export interface DigestAuthenticatorOptions {
   now?: () => number;
 }
 
+/** Nonce counts remembered at most (about 5 MB); older nonces are then answered stale. */
+const MAX_COUNTS = 50_000;
+
 export type DigestResult = { ok: true; username: string } | { ok: false; response: SipResponse };
 
 export class DigestAuthenticator {
@@ -44,7 +47,10 @@ export class DigestAuthenticator {
   readonly #secret: Buffer;
   readonly #now: () => number;
   /** Highest nonce count seen per nonce, forgotten when the nonce expires. */
-  readonly #counts = new Map<string, { nc: number; expires: number }>();
+  readonly #counts = new Map<string, { nc: number; born: number }>();
+  /** Nonces born at or before this were forgotten to bound memory: they are answered stale. */
+  #forgottenBefore = Number.NEGATIVE_INFINITY;
+  #nextSweep = 0;
 
   constructor(private readonly options: DigestAuthenticatorOptions) {
     this.realm = options.realm;
@@ -109,9 +115,12 @@ export class DigestAuthenticator {
     if (!good) return { ok: false, response: this.challenge(request) };
     // RFC 7616 §3.4: the nonce count must grow, so a captured request cannot be replayed.
     const count = Number.parseInt(nc, 16);
+    const born = this.#now() - age;
+    // A nonce whose count was forgotten cannot be checked for replay: ask for a fresh one.
+    if (born <= this.#forgottenBefore) return { ok: false, response: this.challenge(request, true) };
     const seen = this.#counts.get(nonce);
     if (seen && count <= seen.nc) return { ok: false, response: this.challenge(request) };
-    this.remember(nonce, count, age);
+    this.remember(nonce, count, born);
     return { ok: true, username };
   }
 
@@ -134,12 +143,28 @@ export class DigestAuthenticator {
     return { username, nonce, uri, response, nc, cnonce, algorithm };
   }
 
-  private remember(nonce: string, nc: number, age: number): void {
+  /**
+   * Keeps the highest count of each nonce until it expires. Entries sit in first-use order,
+   * which is close to birth order, so expiry sweeps from the front once a second and stops at
+   * the first live one; past MAX_COUNTS the oldest are forgotten (and their nonces go stale).
+   */
+  private remember(nonce: string, nc: number, born: number): void {
     const now = this.#now();
-    if (this.#counts.size > 10_000) {
-      for (const [k, v] of this.#counts) if (v.expires <= now) this.#counts.delete(k);
+    if (now >= this.#nextSweep) {
+      this.#nextSweep = now + 1000;
+      for (const [k, v] of this.#counts) {
+        if (now - v.born <= this.#ttl) break;
+        this.#counts.delete(k);
+      }
     }
-    this.#counts.set(nonce, { nc, expires: now + this.#ttl - age });
+    const entry = this.#counts.get(nonce);
+    if (entry) entry.nc = nc;
+    else this.#counts.set(nonce, { nc, born });
+    while (this.#counts.size > MAX_COUNTS) {
+      const [k, v] = this.#counts.entries().next().value as [string, { born: number }];
+      this.#counts.delete(k);
+      if (v.born > this.#forgottenBefore) this.#forgottenBefore = v.born;
+    }
   }
 
   /** nonce = base64url(time(8) | random(8) | HMAC(time|random)[0..16]). */

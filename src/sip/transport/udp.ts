@@ -1,6 +1,7 @@
 // UDP transport (RFC 3261 §18): one socket, one datagram per message.
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { TransportError } from '../errors.ts';
 import { type Flow, plainAddress, type Target, type Transport, type TransportListener } from './types.ts';
 
@@ -23,7 +24,11 @@ export class UdpTransport implements Transport {
     const host = this.options.host ?? '0.0.0.0';
     // 4 MB asked (Linux caps it at net.core.rmem_max): with the default ~200 KB a pause of a
     // few tens of ms drops datagrams at 1,000 REGISTER/s (bench/calls.ts), and phones retransmit.
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    const socket = createSocket({
+      type: isIPv6(host) ? 'udp6' : 'udp4',
+      recvBufferSize: 4 * 1024 * 1024,
+      lookup: literalLookup,
+    });
     this.#socket = socket;
     socket.on('message', (data, rinfo) => {
       const flow: Flow = {
@@ -73,4 +78,19 @@ export class UdpTransport implements Transport {
     if (!socket) return Promise.resolve();
     return new Promise((resolve) => socket.close(() => resolve()));
   }
+}
+
+/**
+ * dgram resolves the destination of every send, and dns.lookup answers even an IP literal on
+ * the next tick (a closure and a tick per message). Our targets are almost always literals
+ * (Via received, flows, resolved targets), so those are answered at once.
+ */
+function literalLookup(
+  host: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family) callback(null, host, family);
+  else dnsLookup(host, options, callback);
 }
