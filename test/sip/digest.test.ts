@@ -139,6 +139,27 @@ describe('digest', () => {
     expect(await answerOver(true)).toBe(false);
   });
 
+  it('bounds the nonce counts it keeps: a forgotten nonce is answered stale, never trusted', async () => {
+    const auth = authenticator(Date.now, ['MD5']);
+    const client = new DigestClient({ username: 'alice', password: 'wonderland' });
+    const firstChallenge = auth.challenge(register(1));
+    const first = register(2);
+    client.authorize(first, firstChallenge);
+    expect((await auth.verify(first)).ok).toBe(true);
+    // 50,000 more nonces in use push the first one's count out of memory.
+    for (let i = 0; i < 50_000; i++) {
+      const r = register(3);
+      client.authorize(r, auth.challenge(r));
+      expect((await auth.verify(r)).ok).toBe(true);
+    }
+    // The first nonce again, with a higher count: its replay cannot be ruled out, so it is stale.
+    const again = register(4);
+    client.authorize(again, firstChallenge);
+    const result = await auth.verify(again);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.response.wwwAuthenticate[0]?.params.get('stale')).toBe('true');
+  });
+
   it('refuses a nonce it did not issue', async () => {
     const other = authenticator();
     const auth = authenticator();
