@@ -68,8 +68,10 @@ export interface TrunkRoute {
   numberFormat: 'e164' | 'e164-no-plus';
   /** Where calls to the carrier go, primary first (resolved when the directory loads). */
   targets: { protocol: 'udp' | 'tcp' | 'tls'; address: string; port: number }[];
-  /** Where the carrier's requests come from: its hosts' addresses and its extra ranges (null: unknown). */
-  sources: IpAcl | null;
+  /** The carrier's own hosts (address and port): its requests come from there. */
+  hosts: { address: string; port: number }[];
+  /** Ranges the carrier sends from on any port (its published addresses); null when none. */
+  ranges: IpAcl | null;
 }
 
 interface Snapshot {
@@ -150,9 +152,16 @@ export class Directory {
   trunks(): TrunkRoute[] {
     return [...this.#snapshot.trunks.values()];
   }
-  /** The carrier a request came from, by its source address. */
-  trunkBySource(address: string): TrunkRoute | undefined {
-    for (const t of this.#snapshot.trunks.values()) if (t.sources?.allows(address)) return t;
+  /**
+   * The carrier a request came from: its source is one of the carrier's hosts with the trunk's
+   * port, or any port in the carrier's inbound ranges. The port matters: phones on the same
+   * host as a carrier (a demo trunk on 127.0.0.1) must still authenticate.
+   */
+  trunkBySource(address: string, port: number): TrunkRoute | undefined {
+    for (const t of this.#snapshot.trunks.values()) {
+      if (t.ranges?.contains(address)) return t;
+      for (const h of t.hosts) if (h.address === address && h.port === port) return t;
+    }
     return undefined;
   }
   get rates(): RateTable {
@@ -234,7 +243,6 @@ export class Directory {
     for (const t of trunkRows) {
       const primary = await this.resolveHost(t.host);
       const secondary = t.secondaryHost ? await this.resolveHost(t.secondaryHost) : [];
-      const addresses = [...primary, ...secondary];
       const targets = [
         ...(primary[0] ? [{ protocol: t.transport, address: primary[0], port: t.port }] : []),
         ...(secondary[0]
@@ -255,11 +263,11 @@ export class Directory {
         registerExpires: t.registerExpires,
         numberFormat: t.numberFormat,
         targets,
-        // An empty IpAcl allows everyone: a carrier with no known address matches no one.
-        sources:
-          addresses.length + t.inboundAddresses.length > 0
-            ? new IpAcl([...addresses, ...t.inboundAddresses])
-            : null,
+        hosts: [
+          ...primary.map((address) => ({ address, port: t.port })),
+          ...secondary.map((address) => ({ address, port: t.secondaryPort ?? 5060 })),
+        ],
+        ranges: t.inboundAddresses.length > 0 ? new IpAcl(t.inboundAddresses) : null,
       });
     }
     s.rates = new RateTable(rateRows.map((r) => ({ prefix: r.prefix, perMinuteMicros: r.perMinuteMicros })));

@@ -26,6 +26,8 @@ beforeAll(async () => {
     host: CARRIER,
     port: 5060,
     transport: 'udp',
+    // The carrier's calls come from any port of its address; its host:port alone would not do.
+    inboundAddresses: [`${CARRIER}/32`],
   });
   expect(trunk.status).toBe(201);
   trunkId = trunk.body.id;
@@ -143,6 +145,24 @@ describe('inbound calls from the carrier', () => {
       extra: ['-timeout', '5s'],
     });
     expect((await stranger.done).errors).toMatch(/407/);
+  });
+});
+
+describe('telling carriers from phones', () => {
+  it('a phone on a carrier host (another port) still authenticates: a 127.0.0.1:5080 trunk does not swallow local phones', async () => {
+    const local = await operator.post('/api/operator/trunks', {
+      name: 'local carrier',
+      host: '127.0.0.1',
+      port: 5080,
+      transport: 'udp',
+    });
+    expect(local.status).toBe(201);
+    try {
+      // caller_403 expects the 407 challenge first: the phone is treated as a phone.
+      await sippOk(await callerPhone(server, 'caller_403.xml', line('102'), '20000099'));
+    } finally {
+      expect((await operator.delete(`/api/operator/trunks/${local.body.id}`)).status).toBe(204);
+    }
   });
 });
 

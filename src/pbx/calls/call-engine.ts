@@ -128,7 +128,7 @@ export class CallEngine {
       return;
     }
     const { directory } = this.options;
-    const trunk = directory.trunkBySource(flow.address);
+    const trunk = directory.trunkBySource(flow.address, flow.port);
     if (trunk) {
       const uri = request.uri;
       const dialed =
