@@ -74,6 +74,23 @@ export interface TrunkRoute {
   ranges: IpAcl | null;
 }
 
+/** A line's settings, as routing uses them and the API shows them: one list of fields. */
+export function lineSettings(l: typeof lines.$inferSelect) {
+  return {
+    callerIdName: l.callerIdName,
+    internalCallerId: l.internalCallerId,
+    externalCallerIds: l.externalCallerIds,
+    externalCallsAllowed: l.externalCallsAllowed,
+    doNotDisturb: l.doNotDisturb,
+    smartDoNotDisturb: l.smartDoNotDisturb,
+    forwardTo: l.forwardTo,
+    whenUnavailable: l.whenUnavailable,
+    ringTimeoutSeconds: l.ringTimeoutSeconds,
+    internalAnnouncementFileId: l.internalAnnouncementFileId,
+    externalAnnouncementFileId: l.externalAnnouncementFileId,
+  };
+}
+
 interface Snapshot {
   tenants: Map<string, TenantRoute>;
   tenantsByDomain: Map<string, TenantRoute>;
@@ -211,17 +228,7 @@ export class Directory {
         ha1: { MD5: l.ha1Md5, 'SHA-256': l.ha1Sha256 },
         displayName: `${firstName} ${lastName}`.trim(),
         extension,
-        callerIdName: l.callerIdName,
-        internalCallerId: l.internalCallerId,
-        externalCallerIds: l.externalCallerIds,
-        externalCallsAllowed: l.externalCallsAllowed,
-        doNotDisturb: l.doNotDisturb,
-        smartDoNotDisturb: l.smartDoNotDisturb,
-        forwardTo: l.forwardTo,
-        whenUnavailable: l.whenUnavailable,
-        ringTimeoutSeconds: l.ringTimeoutSeconds,
-        internalAnnouncementFileId: l.internalAnnouncementFileId,
-        externalAnnouncementFileId: l.externalAnnouncementFileId,
+        ...lineSettings(l),
       };
       s.lines.set(l.id, route);
       s.linesByUsername.set(key(l.tenantId, l.sipUsername), route);

@@ -123,6 +123,12 @@ function sameDevice(a: Binding, b: Binding): boolean {
   return a.contact === b.contact;
 }
 
+/** The URI of a registered Contact, whether stored bare or as a name-addr. */
+export function contactUri(contact: string): string {
+  const lt = contact.indexOf('<');
+  return lt >= 0 ? contact.slice(lt + 1, contact.indexOf('>', lt)) : contact;
+}
+
 /**
  * Where requests to a registered phone go. Over TCP, TLS and WS: its own connection. Over
  * UDP: the address its REGISTER came from when the Contact names another host (a phone
@@ -132,10 +138,7 @@ function sameDevice(a: Binding, b: Binding): boolean {
 export function reachableAt(binding: Binding): Target | Flow {
   const flow = binding.flow;
   if (flow.protocol !== 'udp') return flow;
-  const lt = binding.contact.indexOf('<');
-  const uri = parseSipUri(
-    lt >= 0 ? binding.contact.slice(lt + 1, binding.contact.indexOf('>', lt)) : binding.contact,
-  );
+  const uri = parseSipUri(contactUri(binding.contact));
   if (!uri || uri.hostname !== flow.address) return flow;
   const transport = uri.params.get('transport')?.toLowerCase();
   if (transport && transport !== 'udp') return flow;

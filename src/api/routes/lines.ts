@@ -5,6 +5,7 @@
 import { and, asc, eq, gt, inArray, notInArray, type SQL } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { lineSettings } from '../../pbx/directory.ts';
 import { generateSipPassword, lineCredentials } from '../../pbx/line-credentials.ts';
 import type { Binding } from '../../pbx/location.ts';
 import { publicHostOf } from '../../pbx/pbx.ts';
@@ -136,17 +137,7 @@ export const lineRoutes: FastifyPluginAsyncZod = async (app) => {
     sipDomain,
     registrar: registrar(),
     status: bindingsOf(l.id).length > 0 ? ('online' as const) : ('offline' as const),
-    callerIdName: l.callerIdName,
-    internalCallerId: l.internalCallerId,
-    externalCallerIds: l.externalCallerIds,
-    externalCallsAllowed: l.externalCallsAllowed,
-    doNotDisturb: l.doNotDisturb,
-    smartDoNotDisturb: l.smartDoNotDisturb,
-    forwardTo: l.forwardTo,
-    whenUnavailable: l.whenUnavailable,
-    ringTimeoutSeconds: l.ringTimeoutSeconds,
-    internalAnnouncementFileId: l.internalAnnouncementFileId,
-    externalAnnouncementFileId: l.externalAnnouncementFileId,
+    ...lineSettings(l),
     createdAt: iso(l.createdAt) as string,
     updatedAt: iso(l.updatedAt) as string,
   });

@@ -136,7 +136,7 @@ export class CallEngine {
         ('user' in request.to.uri ? request.to.uri.user : undefined);
       const fromUri = request.from.uri;
       const fromUser = 'user' in fromUri ? (fromUri.user ?? '') : '';
-      const plan = await this.router.fromTrunk(trunk, dialed ?? '', {
+      const plan = await this.router.fromTrunk(dialed ?? '', {
         number: carrierNumber(fromUser) ?? (fromUser || 'anonymous'),
         name: request.from.displayName,
         anonymous: false,

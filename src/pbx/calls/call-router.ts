@@ -12,7 +12,7 @@ import {
   toE164,
 } from '../dial-plan.ts';
 import type { Directory, LineRoute, TenantRoute, TrunkRoute } from '../directory.ts';
-import { type LocationService, reachableAt } from '../location.ts';
+import { contactUri, type LocationService, reachableAt } from '../location.ts';
 import type { NextStep, Party, RingStep } from './call.ts';
 import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
 
@@ -91,11 +91,7 @@ export class CallRouter {
   }
 
   /** A call from a carrier to one of our numbers. */
-  async fromTrunk(
-    trunk: TrunkRoute,
-    dialed: string,
-    from: CallerIdentity,
-  ): Promise<(Plan & { tenantId: string }) | Refusal> {
+  async fromTrunk(dialed: string, from: CallerIdentity): Promise<(Plan & { tenantId: string }) | Refusal> {
     const e164 = carrierNumber(dialed);
     const number = e164 ? this.deps.directory.number(e164) : undefined;
     if (!e164 || !number) return { status: 404, reason: 'No such number' };
@@ -104,7 +100,7 @@ export class CallRouter {
     const line = number.destinationLineId ? this.deps.directory.line(number.destinationLineId) : undefined;
     if (!line) return { status: 480, reason: 'No destination for this number' };
     const caller: Party = { number: from.number, name: from.name };
-    const plan = await this.toLine(tenant, 'inbound', caller, line, undefined, trunk);
+    const plan = await this.toLine(tenant, 'inbound', caller, line, undefined);
     if ('status' in plan) return plan;
     return { ...plan, tenantId: tenant.id };
   }
@@ -130,17 +126,13 @@ export class CallRouter {
     caller: Party,
     line: LineRoute,
     announcementFileId: string | null | undefined,
-    trunk?: TrunkRoute,
   ): Promise<Plan | Refusal> {
     const callee: Party = {
       number: line.extension ?? line.sipUsername,
       name: line.displayName,
       lineId: line.id,
     };
-    const forward = async (to: string) => {
-      const step = await this.forwardStep(tenant, line, caller, to, direction === 'inbound');
-      return step;
-    };
+    const forward = (to: string) => this.forwardStep(tenant, line, caller, to, direction === 'inbound');
     if (line.forwardTo) {
       const step = await forward(line.forwardTo);
       if ('status' in step) return step;
@@ -161,7 +153,7 @@ export class CallRouter {
     const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
     const step: RingStep = unavailable
       ? { kind: 'line', id: line.id, legs: [], timeoutMs: 0, callee }
-      : this.lineStep(tenant, line, caller, callee, announcement, trunk);
+      : this.lineStep(tenant, line, caller, callee, announcement);
     if (unavailable) {
       // No ringing at all: go straight to the "when unavailable" handling with this status.
       const then = await next(unavailable.status);
@@ -179,7 +171,6 @@ export class CallRouter {
     caller: Party,
     callee: Party,
     announcement: string | undefined,
-    trunk?: TrunkRoute,
   ): RingStep {
     const from = `${displayName(caller.name)}<sip:${encodeUser(caller.number)}@${tenant.sipDomain}>`;
     const to = `<sip:${encodeUser(callee.number)}@${tenant.sipDomain}>`;
@@ -195,7 +186,6 @@ export class CallRouter {
       timeoutMs: line.ringTimeoutSeconds * 1000,
       announcement,
       callee,
-      ...(trunk ? {} : {}),
     };
   }
 
@@ -336,10 +326,4 @@ function encodeUser(user: string): string {
     /[^A-Za-z0-9\-_.!~*'()&=+$,;?/]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
   );
-}
-
-/** The URI of a registered Contact, whether stored bare or as a name-addr. */
-function contactUri(contact: string): string {
-  const lt = contact.indexOf('<');
-  return lt >= 0 ? contact.slice(lt + 1, contact.indexOf('>', lt)) : contact;
 }

@@ -49,6 +49,29 @@ export function sendInDialog(
   });
 }
 
+/**
+ * A request inside a dialog, sent along the leg's flow; a 2xx to a re-INVITE refreshes the
+ * remote target and is ACKed (§13.2.2.4).
+ */
+async function requestInDialog(
+  ctx: LegContext,
+  dialog: Dialog | undefined,
+  target: Target | Flow | undefined,
+  method: string,
+  sdp: string | undefined,
+  extra: [string, string][],
+): Promise<SipResponse | null> {
+  if (!dialog) return null;
+  const r = dialog.createRequest(method, sdp ? { type: SDP, data: sdp } : undefined);
+  for (const [k, v] of extra) r.append(k, v);
+  const response = await sendInDialog(ctx, r, target);
+  if (method === 'INVITE' && response && response.status >= 200 && response.status < 300) {
+    dialog.refreshTarget(response);
+    await ctx.stack.sendStateless(dialog.createAck(r), target).catch(() => {});
+  }
+  return response;
+}
+
 export class InboundLeg {
   readonly toTag = newTag();
   dialog: Dialog | undefined;
@@ -125,16 +148,8 @@ export class InboundLeg {
   }
 
   /** A request inside the dialog, to the caller, over the flow its INVITE came on. */
-  async request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
-    if (!this.dialog) return null;
-    const r = this.dialog.createRequest(method, sdp ? { type: SDP, data: sdp } : undefined);
-    for (const [k, v] of extra) r.append(k, v);
-    const response = await sendInDialog(this.ctx, r, this.flow);
-    if (method === 'INVITE' && response && response.status >= 200 && response.status < 300) {
-      this.dialog.refreshTarget(response);
-      await this.ctx.stack.sendStateless(this.dialog.createAck(r), this.flow).catch(() => {});
-    }
-    return response;
+  request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
+    return requestInDialog(this.ctx, this.dialog, this.flow, method, sdp, extra);
   }
 
   dispose(): void {
@@ -333,16 +348,8 @@ export class OutboundLeg {
   }
 
   /** A request inside the dialog, to the callee. */
-  async request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
-    if (!this.dialog) return null;
-    const r = this.dialog.createRequest(method, sdp ? { type: SDP, data: sdp } : undefined);
-    for (const [k, v] of extra) r.append(k, v);
-    const response = await sendInDialog(this.ctx, r, this.#target);
-    if (method === 'INVITE' && response && response.status >= 200 && response.status < 300) {
-      this.dialog.refreshTarget(response);
-      await this.ctx.stack.sendStateless(this.dialog.createAck(r), this.#target).catch(() => {});
-    }
-    return response;
+  request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
+    return requestInDialog(this.ctx, this.dialog, this.#target, method, sdp, extra);
   }
 
   /** A stray 2xx (transaction gone) for this leg: ACK it again. */

@@ -86,9 +86,7 @@ export class TollFraudGuard {
       .select({ total: sql<string>`coalesce(sum(${callRecords.costMicros}), 0)` })
       .from(callRecords)
       .where(sql`${eq(callRecords.tenantId, tenantId)} and ${gte(callRecords.startedAt, start)}`);
-    // Calls charged while loading were counted in memory before the row existed.
-    const pending = this.#spent.get(tenantId);
-    const base = Number(row?.total ?? 0);
-    this.#spent.set(tenantId, { month, micros: base + (pending?.month === month ? pending.micros : 0) });
+    // Calls charged before this tenant's month was loaded count through their call records.
+    this.#spent.set(tenantId, { month, micros: Number(row?.total ?? 0) });
   }
 }
