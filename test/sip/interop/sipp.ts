@@ -12,43 +12,53 @@ export const SIPP = '/usr/bin/sipp';
 export const scenario = (name: string): string =>
   join(dirname(fileURLToPath(import.meta.url)), '..', 'scenarios', name);
 
-/** A port free for both UDP and TCP on 127.0.0.1, found by binding port 0. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+// Ports for sipp come from a slice of 30100–32699 that belongs to this test worker alone:
+// below Linux's ephemeral range and above the RTP pool, so neither a socket the OS numbers
+// nor another worker's sipp can take a port between our check and sipp's bind.
+const SLICE = 650;
+const sliceStart = 30100 + ((Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 4) * SLICE;
+let cursor = 0;
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const u = createSocket('udp4');
+    u.once('error', () => resolve(false));
+    u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+  });
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** The next `count` consecutive ports of this worker's slice that are free (UDP, and TCP for the first). */
+async function claim(count: number, align: number, avoid: number[]): Promise<number> {
+  for (let tries = 0; tries < SLICE; tries++) {
+    cursor = Math.ceil(cursor / align) * align;
+    if (cursor + count > SLICE) cursor = 0;
+    const base = sliceStart + cursor;
+    cursor += count;
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => avoid.includes(p))) continue;
+    const free = await Promise.all(ports.map((p, i) => (i === 0 ? tcpFree(p) : Promise.resolve(true))));
+    const udp = await Promise.all(ports.map(udpFree));
+    if ([...free, ...udp].every(Boolean)) return base;
   }
+  throw new Error(`no free test ports in ${sliceStart}-${sliceStart + SLICE - 1}`);
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1, from this worker's slice. */
+export function freePort(): Promise<number> {
+  return claim(1, 1, []);
 }
 
 /** An even port with the next three free too: sipp's audio RTP/RTCP and video RTP/RTCP. */
-export async function freeMediaPort(avoid: number[] = []): Promise<number> {
-  for (;;) {
-    const base = (await freePort()) & ~1;
-    const ports = [base, base + 1, base + 2, base + 3];
-    if (ports.some((p) => avoid.includes(p))) continue;
-    const free = await Promise.all(
-      ports.map(
-        (p) =>
-          new Promise<boolean>((resolve) => {
-            const u = createSocket('udp4');
-            u.once('error', () => resolve(false));
-            u.bind(p, '127.0.0.1', () => u.close(() => resolve(true)));
-          }),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
+export function freeMediaPort(avoid: number[] = []): Promise<number> {
+  return claim(4, 2, avoid);
 }
 
 export interface SippRun {
