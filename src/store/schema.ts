@@ -442,11 +442,79 @@ export const auditEvents = pgTable(
   (t) => [index('audit_tenant').on(t.tenantId, t.id)],
 );
 
-/** A tenant's call-flow canvas; the Call flows work gives it versions and validation. */
+/** A tenant's call-flow canvas: the draft being edited and which published version is live. */
 export const workspaces = pgTable('workspaces', {
   tenantId: uuid('tenant_id')
     .primaryKey()
     .references(() => tenants.id, { onDelete: 'cascade' }),
   draft: jsonb('draft').$type<Record<string, unknown>>().notNull(),
   updatedAt: updatedAt(),
+  /** The version new calls run (workspace_versions.version of this tenant); null: none published. */
+  publishedVersion: integer('published_version'),
 });
+
+/**
+ * Every published workspace, numbered 1, 2, ... per tenant. Never rewritten: a rollback
+ * publishes a copy of an old version as a new one. The PBX routes calls by the graph of
+ * workspaces.published_version.
+ */
+export const workspaceVersions = pgTable(
+  'workspace_versions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    graph: jsonb('graph').$type<Record<string, unknown>>().notNull(),
+    note: text('note'),
+    publishedBy: uuid('published_by').references(() => users.id, { onDelete: 'set null' }),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('workspace_versions_tenant_version').on(t.tenantId, t.version)],
+);
+
+/** A saved flow scenario with its expected outcome, run against the draft or a version. */
+export const flowTests = pgTable(
+  'flow_tests',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    scenario: jsonb('scenario').$type<Record<string, unknown>>().notNull(),
+    expected: jsonb('expected').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastRunAt: ts('last_run_at'),
+    lastPassed: boolean('last_passed'),
+  },
+  (t) => [index('flow_tests_tenant').on(t.tenantId, t.id)],
+);
+
+/**
+ * The tenant's audio prompt library: an uploaded recording (kept as its 8 kHz WAV rendering
+ * in `files`) or a text spoken by TTS. Flow nodes refer to them as { kind: 'file', promptId }.
+ */
+export const audioPrompts = pgTable(
+  'audio_prompts',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['file', 'tts'] }).notNull(),
+    fileId: uuid('file_id').references(() => files.id),
+    text: text('text'),
+    language: text('language'),
+    voice: text('voice'),
+    durationMs: integer('duration_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('audio_prompts_tenant_name').on(t.tenantId, t.name),
+    index('audio_prompts_tenant').on(t.tenantId, t.id),
+  ],
+);
