@@ -1,0 +1,37 @@
+// Shared builders for flow tests: a workspace from nodes and cables, references that know
+// everything the workspace names, and effects that record what they were asked.
+import type { FlowEdge, FlowNode, FlowReferences, NodeType, Workspace } from '../../src/flows/index.ts';
+
+export function node(id: string, type: NodeType, config: unknown = {}, name = id): FlowNode {
+  return { id, type, name, config };
+}
+
+/** Cables written as 'from:output>to'. */
+export function cables(...specs: string[]): FlowEdge[] {
+  return specs.map((s, i) => {
+    const m = /^([^:]+):([^>]+)>(.+)$/.exec(s);
+    if (!m) throw new Error(`bad cable spec ${s}`);
+    return { id: `e${i + 1}`, from: m[1]!, output: m[2]!, to: m[3]! };
+  });
+}
+
+export function workspace(nodes: FlowNode[], edges: FlowEdge[]): Workspace {
+  return { tabs: [{ id: 'main', name: 'Main' }], nodes, edges, layout: {} };
+}
+
+export function refs(over: Partial<FlowReferences> = {}): FlowReferences {
+  return {
+    numbers: new Set(['+37120000000', '+37120000001']),
+    lineExtensions: new Map([['200', 'line-bob']]),
+    people: new Set(['alice', 'bob']),
+    lines: new Set(['line-bob']),
+    prompts: new Set(['welcome', 'sorry']),
+    queues: new Set(['support']),
+    voicemailBoxes: new Set(['box1']),
+    features: { voicemail: true, queues: true },
+    ...over,
+  };
+}
+
+export const tts = (text: string) => ({ kind: 'tts' as const, text, language: 'en' });
+export const NUMBER = '+37120000000';
