@@ -1,6 +1,14 @@
 // Shared builders for flow tests: a workspace from nodes and cables, references that know
 // everything the workspace names, and effects that record what they were asked.
-import type { FlowEdge, FlowNode, FlowReferences, NodeType, Workspace } from '../../src/flows/index.ts';
+import {
+  type FlowEdge,
+  type FlowNode,
+  type FlowReferences,
+  type NodeType,
+  scenarioSchema,
+  simulate,
+  type Workspace,
+} from '../../src/flows/index.ts';
 
 export function node(id: string, type: NodeType, config: unknown = {}, name = id): FlowNode {
   return { id, type, name, config };
@@ -35,3 +43,23 @@ export function refs(over: Partial<FlowReferences> = {}): FlowReferences {
 
 export const tts = (text: string) => ({ kind: 'tts' as const, text, language: 'en' });
 export const NUMBER = '+37120000000';
+
+/** Simulates a scenario given in part: entry at node 'in', caller +37129000000, a Friday morning in Riga. */
+export function sim(ws: Workspace, s: Record<string, unknown> = {}) {
+  return simulate(
+    ws,
+    scenarioSchema.parse({
+      entry: { nodeId: 'in' },
+      caller: { number: '+37129000000' },
+      at: '2025-03-28T09:30:00+02:00',
+      ...s,
+    }),
+  );
+}
+
+/** A flow that starts at number 'in' and goes through the given nodes in a row ('next' cables). */
+export function chain(...nodes: FlowNode[]): Workspace {
+  const all = [node('in', 'number', { number: NUMBER }), ...nodes];
+  const edges = all.slice(1).map((n, i) => ({ id: `c${i}`, from: all[i]!.id, output: 'next', to: n.id }));
+  return workspace(all, edges);
+}
