@@ -72,11 +72,11 @@ describe('node configs accept', () => {
     const http = parseNodeConfig(node('h', 'http', { url }));
     expect(http.ok && http.config).toMatchObject({ method: 'POST', headers: {}, body: '', timeoutSec: 5 });
     const lookup = parseNodeConfig(node('l', 'lookup', { url }));
-    expect(lookup.ok && lookup.config.timeoutSec).toBe(3);
+    expect(lookup.ok && lookup.config).toEqual({ url, timeoutSec: 3 });
     const history = parseNodeConfig(node('y', 'history', {}));
     expect(history.ok && history.config).toEqual({ withinHours: 720, timeoutSec: 30 });
     const play = parseNodeConfig(node('p', 'play', { prompt: tts('Hi') }));
-    expect(play.ok && play.config.bargeIn).toBe(false);
+    expect(play.ok && play.config).toEqual({ prompt: tts('Hi'), bargeIn: false });
   });
 
   it('has a schema for every node type', () => {

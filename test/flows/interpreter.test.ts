@@ -95,7 +95,17 @@ describe('ring', () => {
   it('passes the caller as the flow has made it', async () => {
     const seen: RingRequest[] = [];
     const ws = chain(node('rw', 'rewrite', { addSuffix: '9' }), node('r', 'ring', { targets: [alice] }));
-    await runFlow(ws, 'in', start, effects({ ring: async (req) => (seen.push(req), 'no-answer') }));
+    await runFlow(
+      ws,
+      'in',
+      start,
+      effects({
+        ring: async (req) => {
+          seen.push(req);
+          return 'no-answer';
+        },
+      }),
+    );
     expect(seen[0]).toMatchObject({ caller: { number: '+371290000009', name: null }, nodeId: 'r' });
   });
 });
@@ -159,7 +169,17 @@ describe('forwarding, recording, history', () => {
     expect(r.steps[1]!.output).toBe('answered');
     expect(JSON.stringify(r)).not.toContain('s3cret');
     const seen: unknown[] = [];
-    await runFlow(ws, 'in', start, effects({ forwardSip: async (req) => (seen.push(req), 'failed') }));
+    await runFlow(
+      ws,
+      'in',
+      start,
+      effects({
+        forwardSip: async (req) => {
+          seen.push(req);
+          return 'failed';
+        },
+      }),
+    );
     expect(seen[0]).toMatchObject({
       uri: 'sip:desk@pbx.example.com',
       username: 'u',
