@@ -12,6 +12,7 @@ export const RESOURCES = [
   'api_keys',
   'audit',
   'workspace',
+  'prompts',
   'lines',
   'calls',
 ] as const;
@@ -34,11 +35,13 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     contacts: 'write',
     files: 'read',
     workspace: 'write',
+    prompts: 'write',
     lines: 'read',
     calls: 'read',
   },
-  // Agents place and take calls: they see the directory and the shared contacts.
-  agent: { tenant: 'read', people: 'read', contacts: 'read' },
+  // Agents place and take calls: they see the directory and the shared contacts, and may
+  // read the call flows and prompts (to know where a call came from), not change them.
+  agent: { tenant: 'read', people: 'read', contacts: 'read', workspace: 'read', prompts: 'read' },
 };
 
 const allows = (granted: Access | undefined, wanted: Access) =>

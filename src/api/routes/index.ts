@@ -4,6 +4,7 @@ import { authRoutes } from './auth.ts';
 import { callRecordRoutes } from './call-records.ts';
 import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
+import { flowTestRoutes } from './flow-tests.ts';
 import { invitationRoutes } from './invitations.ts';
 import { lineRoutes } from './lines.ts';
 import { meRoutes } from './me.ts';
@@ -31,5 +32,6 @@ export const routePlugins = [
   apiKeyRoutes,
   auditRoutes,
   workspaceRoutes,
+  flowTestRoutes,
   operatorRoutes,
 ];
