@@ -12,6 +12,7 @@ import { numberRoutes } from './numbers.ts';
 import { operatorRoutes } from './operator.ts';
 import { peopleRoutes } from './people.ts';
 import { portInRoutes } from './port-in.ts';
+import { promptRoutes } from './prompts.ts';
 import { signupRoutes } from './signup.ts';
 import { tenantRoutes } from './tenant.ts';
 import { workspaceRoutes } from './workspace.ts';
@@ -33,5 +34,6 @@ export const routePlugins = [
   auditRoutes,
   workspaceRoutes,
   flowTestRoutes,
+  promptRoutes,
   operatorRoutes,
 ];
