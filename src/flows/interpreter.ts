@@ -55,6 +55,8 @@ export async function runFlow(
     hasCable: (id, output) => cables.has(cableKey(id, output)),
   };
   const steps: TraceStep[] = [];
+  // Configs are checked once per run, not at every visit of a looping menu.
+  const configs = new Map<string, ReturnType<typeof parseNodeConfig>>();
 
   const finish = async (reason: EndReason, detail: string, nodeId?: string): Promise<FlowRunResult> => {
     // The caller's leg is ended in every case but when the caller already left.
@@ -82,7 +84,11 @@ export async function runFlow(
       );
     }
     if (steps.length >= maxSteps) return finish('step-limit', `stopped after ${maxSteps} steps`, node.id);
-    const parsed = parseNodeConfig(node);
+    let parsed = configs.get(node.id);
+    if (!parsed) {
+      parsed = parseNodeConfig(node);
+      configs.set(node.id, parsed);
+    }
     if (!parsed.ok) {
       const why = parsed.issues.map((i) => (i.field ? `${i.field}: ${i.message}` : i.message)).join('; ');
       return finish('error', `${label(node)} is misconfigured: ${why}`, node.id);
