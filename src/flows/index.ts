@@ -1,6 +1,7 @@
 // The flows module: pure data and logic, shared by the server and the console.
 export * from './configs.ts';
 export { describePrompt, describeTarget } from './describe.ts';
+export { diffWorkspaces, type WorkspaceDiff } from './diff.ts';
 export * from './effects.ts';
 export * from './expectations.ts';
 export { httpBranch, lookupName, MAX_REPLY_CHARS } from './http-reply.ts';

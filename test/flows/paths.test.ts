@@ -89,16 +89,14 @@ describe('staticPaths', () => {
   it('stays bounded on a graph with very many paths', () => {
     // 12 http nodes in a row, each with six outputs to the next: 6^12 paths
     const hooks = Array.from({ length: 12 }, (_, i) => node(`h${i}`, 'http', { url: 'https://e.com/' }));
-    const edges = hooks
-      .slice(1)
-      .flatMap((h, i) =>
-        ['1', '2', '3', '4', '5', 'error'].map((o) => ({
-          id: `e${i}-${o}`,
-          from: `h${i}`,
-          output: o,
-          to: h.id,
-        })),
-      );
+    const edges = hooks.slice(1).flatMap((h, i) =>
+      ['1', '2', '3', '4', '5', 'error'].map((o) => ({
+        id: `e${i}-${o}`,
+        from: `h${i}`,
+        output: o,
+        to: h.id,
+      })),
+    );
     const ws = workspace(
       [node('in', 'number', { number: NUMBER }), ...hooks],
       [{ id: 's', from: 'in', output: 'next', to: 'h0' }, ...edges],
