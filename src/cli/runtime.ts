@@ -1,6 +1,6 @@
 // Wires the running process: config, logger, store, mail, files and the HTTP server.
 import { join } from 'node:path';
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
 import { issueToken } from '../api/auth/accounts.ts';
 import { type App, buildServer } from '../api/server.ts';
@@ -9,7 +9,7 @@ import { Pbx, type PbxOptions } from '../pbx/pbx.ts';
 import { LocalFileStorage } from '../services/files.ts';
 import { OutboxMailer, SmtpMailer } from '../services/mail.ts';
 import { openStore, type Store, storeLocationFromConfig } from '../store/database.ts';
-import { files, oneTimeTokens, users } from '../store/schema.ts';
+import { audioPrompts, files, oneTimeTokens, users } from '../store/schema.ts';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -62,6 +62,27 @@ export async function startServer(
         promptPath: async (fileId) => {
           const [f] = await store.db.select().from(files).where(eq(files.id, fileId));
           return f ? join(filesRoot, f.storageKey) : undefined;
+        },
+        promptSource: async (tenantId, promptId) => {
+          const [row] = await store.db
+            .select({ prompt: audioPrompts, storageKey: files.storageKey })
+            .from(audioPrompts)
+            .leftJoin(files, eq(files.id, audioPrompts.fileId))
+            .where(and(eq(audioPrompts.id, promptId), eq(audioPrompts.tenantId, tenantId)));
+          if (!row) return undefined;
+          const p = row.prompt;
+          if (p.kind === 'tts' && p.text && p.language)
+            return {
+              kind: 'tts',
+              text: p.text,
+              language: p.language,
+              ...(p.voice ? { voice: p.voice } : {}),
+            };
+          return row.storageKey ? { kind: 'file', path: join(filesRoot, row.storageKey) } : undefined;
+        },
+        sendMail: async (_tenantId, message) => {
+          for (const to of message.to)
+            await mailer.send({ to, subject: message.subject, text: message.text });
         },
       })
     : null;

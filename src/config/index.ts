@@ -161,6 +161,11 @@ export const settings = {
     90,
     86_400,
   ),
+  flowHttpAllowPrivate: bool(
+    'FLOW_HTTP_ALLOW_PRIVATE',
+    false,
+    "Let call flows' HTTP and lookup nodes reach private, loopback and link-local addresses (off: a tenant's flow cannot probe the operator's network)",
+  ),
   trustProxy: bool(
     'TRUST_PROXY',
     false,

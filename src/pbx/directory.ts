@@ -3,10 +3,20 @@
 // (DESIGN principle 4). The API reloads it after every change that touches routing.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
+import { entryIndex, parseWorkspace, type Workspace } from '../flows/index.ts';
 import type { Db } from '../store/database.ts';
 import type { DialingRule, WhenUnavailable } from '../store/schema.ts';
-import { lines, numbers, people, rates, tenants, trunks } from '../store/schema.ts';
+import {
+  lines,
+  numbers,
+  people,
+  rates,
+  tenants,
+  trunks,
+  workspaces,
+  workspaceVersions,
+} from '../store/schema.ts';
 import { RateTable } from './dial-plan.ts';
 import { IpAcl } from './ip-acl.ts';
 
@@ -74,6 +84,14 @@ export interface TrunkRoute {
   ranges: IpAcl | null;
 }
 
+/** A tenant's live call flow: the published version and its entry objects. */
+export interface PublishedFlow {
+  version: number;
+  workspace: Workspace;
+  /** E.164 numbers and extensions to the entry object a call to them starts at. */
+  entries: Map<string, string>;
+}
+
 /** A line's settings, as routing uses them and the API shows them: one list of fields. */
 export function lineSettings(l: typeof lines.$inferSelect) {
   return {
@@ -97,6 +115,8 @@ interface Snapshot {
   lines: Map<string, LineRoute>;
   linesByUsername: Map<string, LineRoute>;
   linesByExtension: Map<string, LineRoute>;
+  linesByPerson: Map<string, LineRoute[]>;
+  flows: Map<string, PublishedFlow>;
   numbers: Map<string, NumberRoute>;
   numbersByTenant: Map<string, NumberRoute[]>;
   trunks: Map<string, TrunkRoute>;
@@ -156,6 +176,14 @@ export class Directory {
   lineByExtension(tenantId: string, extension: string): LineRoute | undefined {
     return this.#snapshot.linesByExtension.get(key(tenantId, extension));
   }
+  /** Every line of a person. */
+  personLines(personId: string): LineRoute[] {
+    return this.#snapshot.linesByPerson.get(personId) ?? [];
+  }
+  /** The tenant's published call flow, if any. */
+  flow(tenantId: string): PublishedFlow | undefined {
+    return this.#snapshot.flows.get(tenantId);
+  }
   /** The numbers a tenant owns. */
   tenantNumbers(tenantId: string): NumberRoute[] {
     return this.#snapshot.numbersByTenant.get(tenantId) ?? [];
@@ -187,7 +215,7 @@ export class Directory {
 
   private async load(): Promise<Snapshot> {
     const s = empty();
-    const [tenantRows, lineRows, numberRows, trunkRows, rateRows] = await Promise.all([
+    const [tenantRows, lineRows, numberRows, trunkRows, rateRows, flowRows] = await Promise.all([
       this.db.select().from(tenants),
       this.db
         .select({
@@ -201,6 +229,20 @@ export class Directory {
       this.db.select().from(numbers),
       this.db.select().from(trunks),
       this.db.select().from(rates),
+      this.db
+        .select({
+          tenantId: workspaceVersions.tenantId,
+          version: workspaceVersions.version,
+          graph: workspaceVersions.graph,
+        })
+        .from(workspaces)
+        .innerJoin(
+          workspaceVersions,
+          and(
+            eq(workspaceVersions.tenantId, workspaces.tenantId),
+            eq(workspaceVersions.version, workspaces.publishedVersion),
+          ),
+        ),
     ]);
     for (const t of tenantRows) {
       const route: TenantRoute = {
@@ -233,6 +275,21 @@ export class Directory {
       s.lines.set(l.id, route);
       s.linesByUsername.set(key(l.tenantId, l.sipUsername), route);
       if (extension) s.linesByExtension.set(key(l.tenantId, extension), route);
+      const ofPerson = s.linesByPerson.get(l.personId) ?? [];
+      ofPerson.push(route);
+      s.linesByPerson.set(l.personId, ofPerson);
+    }
+    for (const f of flowRows) {
+      // Published versions were validated when published; one that no longer parses is skipped
+      // (its numbers fall back to direct routing) rather than failing every call.
+      const parsed = parseWorkspace(f.graph);
+      if (!parsed.ok) continue;
+      const index = entryIndex(parsed.workspace);
+      s.flows.set(f.tenantId, {
+        version: f.version,
+        workspace: parsed.workspace,
+        entries: new Map([...index.numbers, ...index.extensions]),
+      });
     }
     for (const n of numberRows) {
       if (!n.tenantId) continue;
@@ -289,6 +346,8 @@ function empty(): Snapshot {
     lines: new Map(),
     linesByUsername: new Map(),
     linesByExtension: new Map(),
+    linesByPerson: new Map(),
+    flows: new Map(),
     numbers: new Map(),
     numbersByTenant: new Map(),
     trunks: new Map(),

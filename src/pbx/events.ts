@@ -29,6 +29,15 @@ export type PbxEvent =
       caller: string;
       callee: string;
       disposition?: string;
+    }
+  | {
+      /** A call's run through the published flow, step by step, once it is over. */
+      type: 'flow';
+      callId: string;
+      tenantId: string;
+      version: number;
+      steps: { nodeId: string; type: string; name: string; detail: string; output?: string | undefined }[];
+      end: { reason: string; nodeId?: string | undefined; detail: string };
     };
 
 type Listener = (event: PbxEvent) => void;

@@ -2,11 +2,14 @@
 // call engine and the carrier registrations above, all reading routing from the Directory.
 // The SIP delegate here only dispatches by method.
 import { createSocket } from 'node:dgram';
+import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { MediaEngine } from '../media/index.ts';
+import type { EmailMessage } from '../flows/index.ts';
+import { MediaEngine, type PromptSource } from '../media/index.ts';
 import {
   createResponse,
   type DigestAlgorithm,
@@ -22,9 +25,11 @@ import {
 import type { Db } from '../store/database.ts';
 import { AuthFailureBan } from './auth-ban.ts';
 import { CallEngine } from './calls/call-engine.ts';
+import { lastAgent } from './calls/call-history.ts';
 import { CdrWriter } from './calls/cdr-writer.ts';
 import { Directory } from './directory.ts';
 import { PbxEvents } from './events.ts';
+import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
 import { Registrar } from './registrar.ts';
@@ -40,6 +45,10 @@ export interface PbxOptions {
   httpServer?: Server;
   /** Absolute path of an uploaded prompt, by file id (announcements). */
   promptPath?: (fileId: string) => Promise<string | undefined>;
+  /** An audio prompt of a tenant's library, as the media engine plays it (call flows). */
+  promptSource?: (tenantId: string, promptId: string) => Promise<PromptSource | undefined>;
+  /** Sends a call flow's email node (the server's mailer). */
+  sendMail?: (tenantId: string, message: EmailMessage) => Promise<void>;
   /** Overrides for tests: SIP timers. */
   timers?: { T1?: number; T2?: number; T4?: number };
   /** Digest challenges offered to phones, in order (default: SIP_DIGEST_ALGORITHMS). */
@@ -131,6 +140,17 @@ export class Pbx {
       publicHost,
       sessionExpires: config.sessionExpiresSeconds,
       ...(options.promptPath ? { promptPath: options.promptPath } : {}),
+      flows: {
+        promptSource: options.promptSource ?? (async () => undefined),
+        http: (req) => flowHttpRequest(req, { allowPrivate: config.flowHttpAllowPrivate }),
+        sendMail: options.sendMail,
+        lastAgent: (tenantId, caller, hours) => lastAgent(db, tenantId, caller, hours),
+        recordingPath: async (tenantId, callId, n) => {
+          const dir = join(config.dataDir, 'recordings', tenantId);
+          await mkdir(dir, { recursive: true });
+          return join(dir, `${callId}-${n}.wav`);
+        },
+      },
     });
     this.trunks = new TrunkRegistrations({
       stack: this.stack,

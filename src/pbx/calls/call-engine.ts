@@ -2,6 +2,7 @@
 // digest auth), routed by the CallRouter and run as Calls; in-dialog requests, ACKs, stray
 // 2xx and media events find their call through one table keyed by Call-ID and our tag.
 import type { Logger } from 'pino';
+import { runFlow } from '../../flows/index.ts';
 import type { MediaEngine, MediaEvent } from '../../media/index.ts';
 import {
   createResponse,
@@ -17,8 +18,9 @@ import type { PbxEvents } from '../events.ts';
 import type { LineAuthenticator } from '../line-auth.ts';
 import type { LocationService } from '../location.ts';
 import { Call, type CallDeps } from './call.ts';
-import { CallRouter, carrierNumber, type Plan } from './call-router.ts';
+import { CallRouter, carrierNumber, type FlowPlan, type Plan } from './call-router.ts';
 import type { CdrWriter } from './cdr-writer.ts';
+import { CallFlowEffects, type FlowServices } from './flow-effects.ts';
 import type { LegContext } from './legs.ts';
 import { TollFraudGuard } from './toll-fraud.ts';
 
@@ -35,6 +37,8 @@ export interface CallEngineOptions {
   publicHost: string;
   sessionExpires: number;
   promptPath?: (fileId: string) => Promise<string | undefined>;
+  /** What call flows reach outside the call (prompts, HTTP, mail, call history). */
+  flows: Omit<FlowServices, 'router' | 'resolve' | 'log'>;
 }
 
 export interface LiveCall {
@@ -141,7 +145,7 @@ export class CallEngine {
         name: request.from.displayName,
         anonymous: false,
       });
-      if (!('first' in plan)) {
+      if ('status' in plan) {
         tx.respond(createResponse(request, plan.status, plan.reason));
         return;
       }
@@ -160,7 +164,7 @@ export class CallEngine {
       return;
     }
     const plan = await this.router.fromLine(auth.tenant, auth.line, dialed);
-    if (!('first' in plan)) {
+    if ('status' in plan) {
       tx.respond(createResponse(request, plan.status, plan.reason));
       return;
     }
@@ -173,7 +177,7 @@ export class CallEngine {
     flow: Flow,
     tenantId: string,
     country: string,
-    plan: Plan,
+    plan: Plan | FlowPlan,
     trunkId: string | null,
   ): Promise<void> {
     const deps: CallDeps = {
@@ -197,20 +201,47 @@ export class CallEngine {
       tenantId,
       plan.direction,
       plan.caller,
-      plan.first.callee,
+      'first' in plan ? plan.first.callee : { number: plan.called, name: null },
       trunkId,
     );
     // A CANCEL during routing was answered 487 by the stack: there is no call to place.
     if (tx.state !== 'proceeding' && tx.state !== 'trying') {
-      plan.first.external?.release();
+      if ('first' in plan) plan.first.external?.release();
       return;
     }
     this.#calls.add(call);
     try {
-      await call.run(plan.first, plan.next);
+      if ('first' in plan) await call.run(plan.first, plan.next);
+      else await this.runFlow(call, plan);
     } catch (e) {
       await call.abort(e);
     }
+  }
+
+  /** Runs the call through the flow version it entered; the trace is an event once it is over. */
+  private async runFlow(call: Call, plan: FlowPlan): Promise<void> {
+    if (!(await call.prepare())) return;
+    const services: FlowServices = {
+      ...this.options.flows,
+      router: this.router,
+      resolve: (r) => this.options.stack.resolve(r),
+      log: this.options.logger,
+    };
+    const effects = new CallFlowEffects(call, plan.tenant, services);
+    const caller = { number: plan.caller.number, name: plan.caller.name };
+    const result = await runFlow(plan.workspace, plan.entryNodeId, { caller, called: plan.called }, effects);
+    if (result.end.reason === 'error')
+      this.options.logger.error({ call: call.id, end: result.end }, 'call flow failed');
+    // Every path ends in a hang-up; this only makes sure no call outlives its flow.
+    await call.endFromFlow(`flow ended: ${result.end.reason}`);
+    this.options.events.emit({
+      type: 'flow',
+      callId: call.id,
+      tenantId: call.tenantId,
+      version: plan.version,
+      steps: result.steps,
+      end: result.end,
+    });
   }
 
   onAck(ack: SipRequest, _flow: Flow): void {
@@ -228,7 +259,9 @@ export class CallEngine {
     if (!('endpointId' in event)) return;
     const call = this.#table.get(`ep:${event.endpointId}`);
     if (!call) return;
-    if (event.type === 'playback-ended') call.playbackEnded();
+    if (event.type === 'playback-ended')
+      call.playbackEnded(event.endpointId, event.playbackId, event.reason, event.digit);
+    else if (event.type === 'dtmf') call.dtmf(event.endpointId, event.digit);
     else if (event.type === 'media-timeout') call.mediaTimeout();
   }
 

@@ -2,7 +2,8 @@
 // through the tenant's trunk with its caller ID rules), the line settings of whoever is
 // called (forwarding, do not disturb, smart DND, registered contacts, ring timeout), and what
 // happens when nobody answers.
-import { parseSipUri } from '../../sip/index.ts';
+import type { RingTarget, Workspace } from '../../flows/index.ts';
+import { parseSipUri, type Target } from '../../sip/index.ts';
 import {
   applyDialingRules,
   callingCodeOf,
@@ -11,7 +12,7 @@ import {
   parseDialString,
   toE164,
 } from '../dial-plan.ts';
-import type { Directory, LineRoute, TenantRoute, TrunkRoute } from '../directory.ts';
+import type { Directory, LineRoute, PublishedFlow, TenantRoute, TrunkRoute } from '../directory.ts';
 import { contactUri, type LocationService, reachableAt } from '../location.ts';
 import type { NextStep, Party, RingStep } from './call.ts';
 import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
@@ -39,6 +40,18 @@ export interface Plan {
   next: NextStep;
 }
 
+/** A call that enters the tenant's published call flow at one of its entry objects. */
+export interface FlowPlan {
+  direction: 'inbound' | 'internal';
+  caller: Party;
+  tenant: TenantRoute;
+  /** The version the call runs to its end, whatever is published meanwhile. */
+  workspace: Workspace;
+  version: number;
+  entryNodeId: string;
+  called: string;
+}
+
 const EXTERNAL_RING_MS = 120_000;
 const none: NextStep = async () => undefined;
 
@@ -46,7 +59,7 @@ export class CallRouter {
   constructor(private readonly deps: RouterDeps) {}
 
   /** A call placed by one of the tenant's phones, to what it dialled. */
-  async fromLine(tenant: TenantRoute, line: LineRoute, dialed: string): Promise<Plan | Refusal> {
+  async fromLine(tenant: TenantRoute, line: LineRoute, dialed: string): Promise<Plan | FlowPlan | Refusal> {
     const internalCaller: Party = {
       number: line.internalCallerId ?? line.extension ?? line.sipUsername,
       name: line.callerIdName ?? line.displayName,
@@ -59,18 +72,16 @@ export class CallRouter {
       dial = parseDialString(dialed);
       const number = applyDialingRules(dial.digits, tenant.dialingRules);
       if (isInternalNumber(number)) return this.toExtension(tenant, internalCaller, number, line);
-      const plan = callingCodeOf(tenant.country) ?? {
-        countryCallingCode: '1',
-        trunkPrefix: '1',
-        internationalPrefix: '011',
-      };
-      e164 = toE164(number, plan);
+      e164 = toE164(number, this.numberingPlan(tenant));
     } catch (e) {
       if (e instanceof DialPlanError) return { status: e.status, reason: e.message };
       throw e;
     }
     // A call to one of the tenant's own numbers stays inside.
     const own = this.deps.directory.number(e164);
+    const entry =
+      own?.tenantId === tenant.id ? this.flowEntry(tenant, 'internal', internalCaller, e164) : undefined;
+    if (entry) return entry;
     if (own?.tenantId === tenant.id && own.destinationLineId) {
       const target = this.deps.directory.line(own.destinationLineId);
       if (target)
@@ -91,15 +102,21 @@ export class CallRouter {
   }
 
   /** A call from a carrier to one of our numbers. */
-  async fromTrunk(dialed: string, from: CallerIdentity): Promise<(Plan & { tenantId: string }) | Refusal> {
+  async fromTrunk(
+    dialed: string,
+    from: CallerIdentity,
+  ): Promise<((Plan | FlowPlan) & { tenantId: string }) | Refusal> {
     const e164 = carrierNumber(dialed);
     const number = e164 ? this.deps.directory.number(e164) : undefined;
     if (!e164 || !number) return { status: 404, reason: 'No such number' };
     const tenant = this.deps.directory.tenant(number.tenantId);
     if (!tenant?.active) return { status: 480, reason: 'Temporarily Unavailable' };
+    const caller: Party = { number: from.number, name: from.name };
+    // A number with an entry object in the published flow follows the flow; others ring their line.
+    const entry = this.flowEntry(tenant, 'inbound', caller, e164);
+    if (entry) return { ...entry, tenantId: tenant.id };
     const line = number.destinationLineId ? this.deps.directory.line(number.destinationLineId) : undefined;
     if (!line) return { status: 480, reason: 'No destination for this number' };
-    const caller: Party = { number: from.number, name: from.name };
     const plan = await this.toLine(tenant, 'inbound', caller, line, undefined);
     if ('status' in plan) return plan;
     return { ...plan, tenantId: tenant.id };
@@ -110,7 +127,9 @@ export class CallRouter {
     caller: Party,
     extension: string,
     from: LineRoute,
-  ): Promise<Plan | Refusal> {
+  ): Promise<Plan | FlowPlan | Refusal> {
+    const entry = this.flowEntry(tenant, 'internal', caller, extension);
+    if (entry) return entry;
     const target = this.deps.directory.lineByExtension(tenant.id, extension);
     if (!target) return { status: 404, reason: 'No such extension' };
     return this.toLine(tenant, 'internal', caller, target, from.internalAnnouncementFileId);
@@ -163,6 +182,151 @@ export class CallRouter {
       return { direction, caller, first: then, next: none };
     }
     return { direction, caller, first: step, next };
+  }
+
+  /** The published flow's entry object for a number or an extension, if there is one. */
+  private flowEntry(
+    tenant: TenantRoute,
+    direction: FlowPlan['direction'],
+    caller: Party,
+    called: string,
+  ): FlowPlan | undefined {
+    const flow: PublishedFlow | undefined = this.deps.directory.flow(tenant.id);
+    const entryNodeId = flow?.entries.get(called);
+    if (!flow || !entryNodeId) return undefined;
+    return {
+      direction,
+      caller,
+      tenant,
+      workspace: flow.workspace,
+      version: flow.version,
+      entryNodeId,
+      called,
+    };
+  }
+
+  /**
+   * A flow's ring node: every line of these people and these lines, at once. Lines in do not
+   * disturb (or busy with smart DND) are left out; none left is a refusal the flow branches on.
+   */
+  ringStep(tenant: TenantRoute, targets: RingTarget[], caller: Party, timeoutSec: number): RingStep {
+    const seen = new Set<string>();
+    const lines: LineRoute[] = [];
+    for (const t of targets) {
+      const found =
+        t.kind === 'line' ? [this.deps.directory.line(t.id)] : this.deps.directory.personLines(t.id);
+      for (const l of found)
+        if (l && l.tenantId === tenant.id && !seen.has(l.id)) {
+          seen.add(l.id);
+          lines.push(l);
+        }
+    }
+    let busy = 0;
+    const legs: RingStep['legs'] = [];
+    const parties: Record<string, Party> = {};
+    for (const line of lines) {
+      if (line.doNotDisturb) continue;
+      if (line.smartDoNotDisturb && this.deps.lineBusy(line.id)) {
+        busy++;
+        continue;
+      }
+      const callee: Party = {
+        number: line.extension ?? line.sipUsername,
+        name: line.displayName,
+        lineId: line.id,
+      };
+      parties[line.id] = callee;
+      for (const leg of this.lineStep(tenant, line, caller, callee, undefined).legs)
+        legs.push({ ...leg, label: { kind: 'line', id: line.id } });
+    }
+    const first = lines[0];
+    const callee: Party = first
+      ? { number: first.extension ?? first.sipUsername, name: first.displayName, lineId: first.id }
+      : { number: 'unknown', name: null };
+    return {
+      kind: 'line',
+      id: first?.id ?? 'none',
+      legs,
+      timeoutMs: timeoutSec * 1000,
+      callee,
+      parties,
+      ...(legs.length === 0
+        ? {
+            refusal:
+              busy > 0 && busy === lines.filter((l) => !l.doNotDisturb).length
+                ? { status: 486, reason: 'Busy Here' }
+                : { status: 480, reason: 'Temporarily Unavailable' },
+          }
+        : {}),
+    };
+  }
+
+  /** A flow's forward to a phone number, out through the tenant's trunk with the caller's ID. */
+  async phoneStep(
+    tenant: TenantRoute,
+    number: string,
+    caller: Party,
+    timeoutSec: number,
+  ): Promise<RingStep | Refusal> {
+    let e164: string;
+    try {
+      e164 = number.startsWith('+') ? number : toE164(number, this.numberingPlan(tenant));
+    } catch (e) {
+      if (e instanceof DialPlanError) return { status: e.status, reason: e.message };
+      throw e;
+    }
+    // An outside caller's number is presented as is; an extension cannot be, so the company's is.
+    const presented = caller.number.startsWith('+')
+      ? caller.number
+      : this.deps.directory.tenantNumbers(tenant.id)[0]?.e164;
+    if (!presented) return { status: 403, reason: 'No external caller ID' };
+    const step = await this.externalStep(
+      tenant,
+      e164,
+      { number: presented, name: caller.name, anonymous: false },
+      undefined,
+    );
+    if ('status' in step && !('legs' in step)) return step;
+    return { ...step, timeoutMs: timeoutSec * 1000 };
+  }
+
+  /** A flow's forward to any SIP URI (a provider, another PBX), with digest credentials if given. */
+  sipUriStep(
+    tenant: TenantRoute,
+    uri: NonNullable<ReturnType<typeof parseSipUri>>,
+    targets: Target[],
+    caller: Party,
+    credentials: { username: string; password: string } | undefined,
+    timeoutSec: number,
+  ): RingStep {
+    const host = this.deps.publicHost;
+    return {
+      kind: 'sip',
+      id: uri.toString(),
+      legs: [
+        {
+          uri,
+          from: `${displayName(caller.name)}<sip:${encodeUser(caller.number)}@${host}>`,
+          to: `<${uri.toString()}>`,
+          targets,
+          route: [],
+          headers: [],
+          credentials,
+        },
+      ],
+      timeoutMs: timeoutSec * 1000,
+      callee: { number: uri.toString(), name: null },
+    };
+  }
+
+  private numberingPlan(tenant: TenantRoute) {
+    return (
+      callingCodeOf(tenant.country) ?? {
+        countryCallingCode: '1',
+        trunkPrefix: '1',
+        internationalPrefix: '011',
+      }
+    );
   }
 
   private lineStep(

@@ -2,12 +2,14 @@
 // endpoints bridged once someone answers, and the record written when it ends. The dialing
 // itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
 import type { Logger } from 'pino';
-import { type MediaEngine, MediaError } from '../../media/index.ts';
+import { CallerGone, type RingOutcome } from '../../flows/effects.ts';
+import { type MediaEngine, MediaError, type PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
 import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import type { CallLegRecord } from '../../store/schema.ts';
 import type { PbxEvents } from '../events.ts';
+import { CallerInput } from './caller-input.ts';
 import type { CdrWriter } from './cdr-writer.ts';
 import { InboundLeg, type LegContext, OutboundLeg, type OutboundLegOptions } from './legs.ts';
 import { directionOf, MediaSide } from './media-side.ts';
@@ -23,15 +25,18 @@ export interface Party {
 
 /** One attempt: ring these targets at once for so long. */
 export interface RingStep {
-  kind: 'line' | 'trunk';
+  kind: 'line' | 'trunk' | 'sip';
   id: string;
-  legs: Omit<OutboundLegOptions, 'sdp' | 'maxForwards'>[];
+  /** Each leg may name the line it rings (a flow's ring node rings several lines at once). */
+  legs: (Omit<OutboundLegOptions, 'sdp' | 'maxForwards'> & { label?: OutboundLeg['label'] })[];
   timeoutMs: number;
   /** Played to the callee when it answers, before the caller is connected (spec 003). */
   announcement?: string | undefined;
   /** Counted against the tenant's external-call limit while it runs. */
   external?: { e164: string; release: () => void } | undefined;
   callee: Party;
+  /** The party each line of a several-line step is, so the record names who answered. */
+  parties?: Record<string, Party> | undefined;
   /** Why this step rings nobody (do not disturb, busy): the call fails with it, on record. */
   refusal?: { status: number; reason: string } | undefined;
 }
@@ -78,6 +83,13 @@ export class Call {
   #answeredStep: RingStep | undefined;
   #legRecords: CallLegRecord[] = [];
   #cancelled = false;
+  /** We answered the caller ourselves (a flow's prompts): ringing others sends no 18x or 200 to it. */
+  #connected = false;
+  /** Why the last ring step failed, for the final answer to a caller never connected. */
+  #lastFailure: { status: number; reason: string } | undefined;
+  readonly #input = new CallerInput();
+  #recordingId: string | undefined;
+  #endedWaiters: (() => void)[] = [];
   #resolveStep: ((o: Outcome) => void) | undefined;
   #announcementDone: (() => void) | undefined;
   callee: Party;
@@ -116,37 +128,56 @@ export class Call {
     return this.callee.lineId;
   }
 
-  /** Sets up the caller's media, then rings each step until one answers or none is left. */
-  async run(first: RingStep, next: NextStep): Promise<void> {
+  /**
+   * Sets up the caller's media: our endpoint answering the caller's offer and the one facing
+   * whoever we ring. False when the call already ended (refused, cancelled).
+   */
+  async prepare(external?: RingStep['external']): Promise<boolean> {
     // The router already counted an external call: from here on finish() releases it.
-    this.#external = first.external;
+    this.#external = external;
     const invite = this.a.invite;
     if (invite.body.length === 0) {
       // Late offer (no SDP in the INVITE) is not supported yet.
-      return this.fail(488, 'SDP offer required');
+      this.fail(488, 'SDP offer required');
+      return false;
     }
     const se = sessionExpiresOf(invite);
     if (se && se.seconds < MIN_SE) {
       this.a.reject(422, 'Session Interval Too Small', [['Min-SE', String(MIN_SE)]]);
-      return this.finish('rejected', '422 Session Interval Too Small');
+      await this.finish('rejected', '422 Session Interval Too Small');
+      return false;
     }
     try {
       const epA = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
       // A CANCEL while the media was being set up has already ended the call.
-      if (this.state === 'ended') return void (await this.deps.media.releaseEndpoint(epA.id).catch(() => {}));
+      if (this.state === 'ended') {
+        await this.deps.media.releaseEndpoint(epA.id).catch(() => {});
+        return false;
+      }
       this.#sideA = new MediaSide(this.deps.media, epA);
       this.deps.track(`ep:${epA.id}`, this);
       const epB = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
-      if (this.state === 'ended') return void (await this.deps.media.releaseEndpoint(epB.id).catch(() => {}));
+      if (this.state === 'ended') {
+        await this.deps.media.releaseEndpoint(epB.id).catch(() => {});
+        return false;
+      }
       this.#sideB = new MediaSide(this.deps.media, epB);
       this.deps.track(`ep:${epB.id}`, this);
       await this.#sideA.answer(invite.body.toString('utf8'));
+      return true;
     } catch (e) {
-      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC')
-        return this.fail(488, 'No common codec');
-      this.deps.log.error({ err: e }, 'media setup failed');
-      return this.fail(503, 'Media unavailable');
+      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC') this.fail(488, 'No common codec');
+      else {
+        this.deps.log.error({ err: e }, 'media setup failed');
+        this.fail(503, 'Media unavailable');
+      }
+      return false;
     }
+  }
+
+  /** Rings each step until one answers or none is left. */
+  async run(first: RingStep, next: NextStep): Promise<void> {
+    if (!(await this.prepare(first.external))) return;
     let step: RingStep | undefined = first;
     let hops = 0;
     while (step && !this.#cancelled && this.#state !== 'ended') {
@@ -159,6 +190,112 @@ export class Call {
       if ('status' in then && !('legs' in then)) return this.fail(then.status, then.reason);
       step = then as RingStep;
     }
+  }
+
+  // What a call flow does to the call (see flow-effects.ts): answer the caller, play to it,
+  // read its keys, ring someone and talk, record.
+
+  /** Answers the caller ourselves, for prompts and menus; from here hanging up is a BYE. */
+  async connectCaller(): Promise<void> {
+    this.ensureLive();
+    if (this.#connected) return;
+    await this.stopRingback();
+    this.#connected = true;
+    const sideA = this.#sideA as MediaSide;
+    this.a.answer(sideA.lastSent as string, this.callerSessionTimer(), () =>
+      this.guarded(this.hangup('system', 'no ACK from caller')),
+    );
+    this.#state = 'answered';
+    this.answeredAt = new Date();
+    this.emit('answered');
+  }
+
+  /** Plays to the caller until done, or, with barge-in, until a key (returned). */
+  async playToCaller(source: PromptSource, bargeIn: boolean): Promise<string | undefined> {
+    await this.connectCaller();
+    // Type-ahead: a key pressed before a barge-in prompt answers it at once.
+    const typed = bargeIn ? this.#input.takeKey() : undefined;
+    if (typed !== undefined) return typed;
+    const sideA = this.#sideA as MediaSide;
+    const id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
+    const ended = await this.#input.playbackEnd(id);
+    this.ensureLive();
+    if (ended.reason === 'error') this.deps.log.warn({ call: this.id, source }, 'prompt could not be played');
+    return ended.reason === 'dtmf' ? ended.digit : undefined;
+  }
+
+  /** The caller's next key, or undefined after `timeoutMs` without one. */
+  async readDigit(timeoutMs: number): Promise<string | undefined> {
+    await this.connectCaller();
+    const key = await this.#input.nextKey(timeoutMs);
+    this.ensureLive();
+    return key;
+  }
+
+  /**
+   * Rings a step; when answered, returns once the conversation is over. Refusals and
+   * unanswered rings come back as an outcome for the flow to branch on.
+   */
+  async ringAndTalk(step: RingStep): Promise<RingOutcome> {
+    this.ensureLive();
+    const outcome = await this.ring(step);
+    if (outcome === 'answered') {
+      await this.ended();
+      return 'answered';
+    }
+    if (outcome === 'cancelled' || this.#state === 'ended') throw new CallerGone();
+    this.#lastFailure = outcome;
+    await this.stopRingback();
+    if (this.#earlyMedia) {
+      // The callee's early media was bridged to the caller: the flow's prompts come next.
+      this.#earlyMedia = false;
+      await this.deps.media.unbridge((this.#sideA as MediaSide).id).catch(() => {});
+    }
+    const { status } = outcome;
+    if (status === 486 || status === 600 || status === 603) return 'busy';
+    if (status === 480 || status === 408 || status === 487) return 'no-answer';
+    return 'failed';
+  }
+
+  /** Starts a stereo recording (caller left, the other party right) or stops it. */
+  async record(on: boolean, path: string): Promise<void> {
+    this.ensureLive();
+    if (on && !this.#recordingId) {
+      this.#recordingId = await this.deps.media.startRecording({
+        path,
+        left: (this.#sideA as MediaSide).id,
+        right: (this.#sideB as MediaSide).id,
+        channels: 2,
+      });
+    } else if (!on && this.#recordingId) {
+      const id = this.#recordingId;
+      this.#recordingId = undefined;
+      await this.deps.media.stopRecording(id).catch(() => {});
+    }
+  }
+
+  /** The flow is over: a connected caller gets BYE, one never connected the last failure. */
+  async endFromFlow(cause: string): Promise<void> {
+    if (this.#state === 'ended') return;
+    if (this.#connected || this.#state === 'answered') return this.hangup('system', cause);
+    const f = this.#lastFailure ?? { status: 480, reason: 'Temporarily Unavailable' };
+    this.fail(f.status, f.reason);
+  }
+
+  /** Resolves when the call has ended. */
+  ended(): Promise<void> {
+    if (this.#state === 'ended') return Promise.resolve();
+    return new Promise((resolve) => this.#endedWaiters.push(resolve));
+  }
+
+  /** A key from one of our endpoints: the caller's are kept for the flow. */
+  dtmf(endpointId: string, digit: string): void {
+    if (endpointId !== this.#sideA?.id || this.b) return;
+    this.#input.key(digit);
+  }
+
+  private ensureLive(): void {
+    if (this.#state === 'ended' || this.#cancelled) throw new CallerGone();
   }
 
   /** Rings one step's targets at once; the first to answer wins and the rest are cancelled. */
@@ -211,7 +348,7 @@ export class Call {
                 }
               },
             },
-            { kind: step.kind, id: step.id },
+            o.label ?? { kind: step.kind, id: step.id },
           ),
       );
       this.#ringing = legs;
@@ -245,7 +382,7 @@ export class Call {
         await this.stopRingback();
         await this.deps.media.bridge(sideA.id, (this.#sideB as MediaSide).id);
         this.#earlyMedia = true;
-        this.a.provisional(183, sideA.lastSent);
+        if (!this.#connected) this.a.provisional(183, sideA.lastSent);
       } catch (e) {
         this.deps.log.debug({ err: e, leg: leg.key }, 'early media unusable');
       }
@@ -254,7 +391,7 @@ export class Call {
     if (r.status === 180 && !this.#earlyMedia && !this.#ringbackPlaying) {
       // The callee rings but sends no audio: we play ringback to the caller ourselves.
       this.#ringbackPlaying = true;
-      this.a.provisional(180, sideA.lastSent);
+      if (!this.#connected) this.a.provisional(180, sideA.lastSent);
       await this.deps.media
         .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
         .catch(() => {});
@@ -271,6 +408,8 @@ export class Call {
     if (this.b || this.#state === 'ended') return;
     this.b = leg;
     this.#answeredStep = this.#step;
+    const party = this.#step?.parties?.[leg.label.id];
+    if (party) this.callee = party;
     this.deps.track(leg.key, this);
     for (const other of this.#ringing) if (other !== leg) other.cancel();
     this.#ringing = [];
@@ -306,23 +445,6 @@ export class Call {
       .bridge(sideA.id, sideB.id)
       .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
     if (this.state === 'ended') return;
-    const headers: [string, string][] = [];
-    const se = sessionExpiresOf(this.a.invite);
-    if (se) {
-      // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
-      const uacRefreshes = supports(this.a.invite, 'timer');
-      headers.push(['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]);
-      if (uacRefreshes) headers.push(['Require', 'timer']);
-      this.#timers.push(
-        new SessionTimer(
-          se.seconds,
-          uacRefreshes ? 'watch' : 'refresh',
-          () => this.guarded(this.refresh('a')),
-          () => this.guarded(this.hangup('system', 'session timer expired')),
-          'a',
-        ),
-      );
-    }
     const seB = sessionExpiresOf(r);
     if (seB) {
       const weRefresh = seB.refresher !== 'uas';
@@ -336,12 +458,35 @@ export class Call {
         ),
       );
     }
-    this.a.answer(sideA.lastSent as string, headers, () =>
+    // A caller a flow already answered is simply connected; anyone else gets its 200 now.
+    if (this.#connected) return;
+    this.a.answer(sideA.lastSent as string, this.callerSessionTimer(), () =>
       this.guarded(this.hangup('system', 'no ACK from caller')),
     );
     this.#state = 'answered';
     this.answeredAt = new Date();
     this.emit('answered');
+  }
+
+  /** RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them. */
+  private callerSessionTimer(): [string, string][] {
+    const se = sessionExpiresOf(this.a.invite);
+    if (!se) return [];
+    const uacRefreshes = supports(this.a.invite, 'timer');
+    this.#timers.push(
+      new SessionTimer(
+        se.seconds,
+        uacRefreshes ? 'watch' : 'refresh',
+        () => this.guarded(this.refresh('a')),
+        () => this.guarded(this.hangup('system', 'session timer expired')),
+        'a',
+      ),
+    );
+    const headers: [string, string][] = [
+      ['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`],
+    ];
+    if (uacRefreshes) headers.push(['Require', 'timer']);
+    return headers;
   }
 
   /** Our turn to refresh the session (RFC 4028 §7.4): an UPDATE without SDP. */
@@ -382,8 +527,9 @@ export class Call {
     this.b?.reack(r);
   }
 
-  /** A playback on one of our endpoints ended (the callee's announcement). */
-  playbackEnded(): void {
+  /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
+  playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
+    if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.#sideA?.id)) return;
     this.#announcementDone?.();
   }
 
@@ -526,7 +672,11 @@ export class Call {
     this.#legRecords.push({
       role: 'callee',
       kind: leg.label.kind,
-      ...(leg.label.kind === 'line' ? { lineId: leg.label.id } : { trunkId: leg.label.id }),
+      ...(leg.label.kind === 'line'
+        ? { lineId: leg.label.id }
+        : leg.label.kind === 'trunk'
+          ? { trunkId: leg.label.id }
+          : {}),
       uri: leg.options.uri.toString(),
       status,
       ...(answered ? { answeredAt: new Date().toISOString() } : {}),
@@ -553,6 +703,8 @@ export class Call {
     for (const l of this.#allLegs) this.deps.untrack(l.key);
     this.#resolveStep?.('cancelled');
     this.#announcementDone?.();
+    this.#input.close();
+    for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
     this.writeRecord();
     this.emit('ended');

@@ -201,7 +201,7 @@ export class OutboundLeg {
     readonly options: OutboundLegOptions,
     private readonly events: OutboundLegEvents,
     /** Free-form label for CDR legs: the line or trunk this leg reaches. */
-    readonly label: { kind: 'line' | 'trunk'; id: string },
+    readonly label: { kind: 'line' | 'trunk' | 'sip'; id: string },
   ) {
     if (options.credentials) this.#digest = new DigestClient(options.credentials);
   }
