@@ -14,7 +14,7 @@ import {
 } from '../dial-plan.ts';
 import type { Directory, LineRoute, PublishedFlow, TenantRoute, TrunkRoute } from '../directory.ts';
 import { contactUri, type LocationService, reachableAt } from '../location.ts';
-import type { NextStep, Party, RingStep } from './call.ts';
+import type { NextStep, Party, RingStep } from './call-types.ts';
 import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
 
 export interface CallerIdentity {

@@ -1,64 +1,20 @@
 // One call through the B2BUA: the caller's leg, the legs we ring, two anchored media
 // endpoints bridged once someone answers, and the record written when it ends. The dialing
 // itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
-import type { Logger } from 'pino';
-import { CallerGone, type RingOutcome } from '../../flows/effects.ts';
-import { type MediaEngine, MediaError, type PromptSource } from '../../media/index.ts';
+import { CallerGone, type RingOutcome } from '../../flows/index.ts';
+import { MediaError, type PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
 import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import type { CallLegRecord } from '../../store/schema.ts';
-import type { PbxEvents } from '../events.ts';
+import { calleeLegRecord, callRecordOf } from './call-record.ts';
+import type { CallDeps, Direction, NextStep, Party, RingStep } from './call-types.ts';
 import { CallerInput } from './caller-input.ts';
-import type { CdrWriter } from './cdr-writer.ts';
-import { InboundLeg, type LegContext, OutboundLeg, type OutboundLegOptions } from './legs.ts';
-import { directionOf, MediaSide } from './media-side.ts';
+import { bestFailure, dispositionOf, towardCaller } from './failure-status.ts';
+import { InboundLeg, OutboundLeg } from './legs.ts';
+import { MediaSide } from './media-side.ts';
+import { answerSessionModify } from './session-modify.ts';
 import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
-
-export type Direction = 'inbound' | 'outbound' | 'internal';
-
-export interface Party {
-  number: string;
-  name: string | null;
-  lineId?: string | undefined;
-}
-
-/** One attempt: ring these targets at once for so long. */
-export interface RingStep {
-  kind: 'line' | 'trunk' | 'sip';
-  id: string;
-  /** Each leg may name the line it rings (a flow's ring node rings several lines at once). */
-  legs: (Omit<OutboundLegOptions, 'sdp' | 'maxForwards'> & { label?: OutboundLeg['label'] })[];
-  timeoutMs: number;
-  /** Played to the callee when it answers, before the caller is connected (spec 003). */
-  announcement?: string | undefined;
-  /** Counted against the tenant's external-call limit while it runs. */
-  external?: { e164: string; release: () => void } | undefined;
-  callee: Party;
-  /** The party each line of a several-line step is, so the record names who answered. */
-  parties?: Record<string, Party> | undefined;
-  /** Why this step rings nobody (do not disturb, busy): the call fails with it, on record. */
-  refusal?: { status: number; reason: string } | undefined;
-}
-
-/** What to do next after a step fails with a status; undefined ends the call with it. */
-export type NextStep = (status: number) => Promise<RingStep | { status: number; reason: string } | undefined>;
-
-export interface CallDeps {
-  ctx: LegContext;
-  media: MediaEngine;
-  events: PbxEvents;
-  cdrs: CdrWriter;
-  log: Logger;
-  sessionExpires: number;
-  country: string;
-  /** Legs enter and leave the engine's dialog table through these. */
-  track(key: string, call: Call): void;
-  untrack(key: string): void;
-  ended(call: Call): void;
-  /** Price of the answered external part of the call, in micros. */
-  charge(e164: string, billableSeconds: number): number;
-}
 
 type Outcome = 'answered' | 'cancelled' | { status: number; reason: string };
 
@@ -587,56 +543,15 @@ export class Call {
     }
   }
 
-  /**
-   * A re-INVITE or UPDATE: answered here from our own endpoint (media is anchored), and a
-   * change of direction (hold, resume) is passed on to the other side with an offer of ours.
-   */
-  private async modify(request: SipRequest, tx: ServerTransaction, fromCaller: boolean): Promise<void> {
-    const side = fromCaller ? this.#sideA : this.#sideB;
-    const other = fromCaller ? this.b : this.a;
-    const otherSide = fromCaller ? this.#sideB : this.#sideA;
-    const ok = (sdp: string | undefined) => {
-      const r = createResponse(request, 200, undefined);
-      r.append(
-        'Contact',
-        this.deps.ctx.contact((fromCaller ? this.a.flow : this.b?.target)?.protocol ?? 'udp'),
-      );
-      const se = sessionExpiresOf(request);
-      if (se) r.append('Session-Expires', `${se.seconds};refresher=${se.refresher ?? 'uac'}`);
-      if (sdp) {
-        r.append('Content-Type', 'application/sdp');
-        r.body = Buffer.from(sdp);
-      }
-      tx.respond(r);
-    };
-    if (!side || request.body.length === 0) {
-      // A session refresh without an offer: a re-INVITE gets our current SDP, an UPDATE none.
-      ok(request.method === 'INVITE' ? side?.lastSent : undefined);
-      return;
-    }
-    const offer = request.body.toString('utf8');
-    const wanted = directionOf(offer);
-    const codec = side.negotiated?.codec;
-    let answer: string;
-    try {
-      answer = await side.answer(
-        offer,
-        'sendrecv',
-        codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined,
-      );
-    } catch {
-      tx.respond(createResponse(request, 488));
-      return;
-    }
-    ok(answer);
-    // Hold and resume go end to end: the other side gets sendonly/inactive or sendrecv from us.
-    const relay = wanted === 'sendonly' ? 'sendonly' : wanted === 'inactive' ? 'inactive' : 'sendrecv';
-    if (!other || !otherSide || this.#state !== 'answered') return;
-    const otherCodec = otherSide.negotiated?.codec;
-    const reoffer = otherSide.offer(relay, otherCodec ? [otherCodec] : undefined);
-    const r = await other.request('INVITE', reoffer);
-    if (r && r.status >= 200 && r.status < 300 && r.body.length > 0)
-      await otherSide.applyAnswer(r.body.toString('utf8')).catch(() => {});
+  /** A re-INVITE or UPDATE from one side (see session-modify.ts). */
+  private modify(request: SipRequest, tx: ServerTransaction, fromCaller: boolean): Promise<void> {
+    return answerSessionModify(request, tx, {
+      side: fromCaller ? this.#sideA : this.#sideB,
+      other: fromCaller ? this.b : this.a,
+      otherSide: fromCaller ? this.#sideB : this.#sideA,
+      contact: this.deps.ctx.contact((fromCaller ? this.a.flow : this.b?.target)?.protocol ?? 'udp'),
+      relay: this.#state === 'answered',
+    });
   }
 
   /** Ends an answered (or ringing) call from one side: BYE to the other, then the record. */
@@ -657,30 +572,11 @@ export class Call {
   private fail(downstream: number, why: string): void {
     const { status, reason } = towardCaller(downstream, why);
     this.a.reject(status, reason);
-    const disposition =
-      status === 486 || status === 600
-        ? 'busy'
-        : status === 480 || status === 408
-          ? 'no-answer'
-          : status === 403 || status === 603 || status === 404 || status === 484
-            ? 'rejected'
-            : 'failed';
-    void this.finish(disposition, `${status} ${reason}`);
+    void this.finish(dispositionOf(status), `${status} ${reason}`);
   }
 
   private recordLeg(leg: OutboundLeg, status: number, answered = false): void {
-    this.#legRecords.push({
-      role: 'callee',
-      kind: leg.label.kind,
-      ...(leg.label.kind === 'line'
-        ? { lineId: leg.label.id }
-        : leg.label.kind === 'trunk'
-          ? { trunkId: leg.label.id }
-          : {}),
-      uri: leg.options.uri.toString(),
-      status,
-      ...(answered ? { answeredAt: new Date().toISOString() } : {}),
-    });
+    this.#legRecords.push(calleeLegRecord(leg, status, answered));
   }
 
   private async finish(
@@ -720,39 +616,15 @@ export class Call {
     const billable = this.answeredAt ? Math.ceil((ended.getTime() - this.answeredAt.getTime()) / 1000) : 0;
     const external = this.#answeredStep?.external;
     const cost = external && billable > 0 ? this.deps.charge(external.e164, billable) : 0;
-    this.deps.cdrs.add({
-      id: this.id,
-      tenantId: this.tenantId,
-      sipCallId: this.a.invite.callId,
-      direction: this.direction,
-      callerNumber: this.caller.number,
-      callerName: this.caller.name,
-      calleeNumber: this.callee.number,
-      callerLineId: this.caller.lineId ?? null,
-      calleeLineId: this.callee.lineId ?? null,
-      trunkId: this.trunkId ?? (this.#answeredStep?.kind === 'trunk' ? this.#answeredStep.id : null),
-      startedAt: this.startedAt,
-      answeredAt: this.answeredAt ?? null,
-      endedAt: ended,
-      durationSeconds: Math.ceil((ended.getTime() - this.startedAt.getTime()) / 1000),
-      billableSeconds: billable,
-      disposition: this.disposition,
-      hangupCause: this.hangupCause,
-      endedBy: this.endedBy,
-      costMicros: cost,
-      legs: [
-        {
-          role: 'caller',
-          kind: this.trunkId ? 'trunk' : 'line',
-          ...(this.caller.lineId ? { lineId: this.caller.lineId } : {}),
-          ...(this.trunkId ? { trunkId: this.trunkId } : {}),
-          uri: this.a.invite.from.uriText,
-          ...(this.answeredAt ? { answeredAt: this.answeredAt.toISOString() } : {}),
-          endedAt: ended.toISOString(),
-        },
-        ...this.#legRecords,
-      ],
-    });
+    this.deps.cdrs.add(
+      callRecordOf(this, {
+        ended,
+        billable,
+        cost,
+        answeredTrunkId: this.#answeredStep?.kind === 'trunk' ? this.#answeredStep.id : null,
+        legs: this.#legRecords,
+      }),
+    );
   }
 
   private emit(state: 'ringing' | 'answered' | 'ended'): void {
@@ -767,29 +639,4 @@ export class Call {
       ...(state === 'ended' ? { disposition: this.disposition } : {}),
     });
   }
-}
-
-/**
- * What the caller is told of a failure further on: a carrier's challenge is not the caller's
- * to answer, a redirect is not followed, and our own 503 would make RFC 3263 clients think
- * we are down.
- */
-function towardCaller(status: number, reason: string): { status: number; reason: string } {
-  if (status === 401 || status === 407) return { status: 403, reason: 'Forbidden by the destination' };
-  if (status >= 300 && status < 400) return { status: 480, reason: 'Temporarily Unavailable' };
-  if (status === 503) return { status: 480, reason: 'Temporarily Unavailable' };
-  return { status, reason };
-}
-
-/** RFC 3261 §16.7 in spirit: busy beats unavailable beats the rest; 6xx wins outright. */
-function bestFailure(statuses: number[], reason: string): { status: number; reason: string } {
-  const has = (s: number) => statuses.includes(s);
-  const six = statuses.find((s) => s >= 600);
-  if (six) return { status: six, reason };
-  if (has(486)) return { status: 486, reason: 'Busy Here' };
-  if (has(603)) return { status: 603, reason: 'Decline' };
-  if (statuses.every((s) => s === 487)) return { status: 487, reason: 'Request Terminated' };
-  if (has(480) || has(408)) return { status: 480, reason: 'Temporarily Unavailable' };
-  const first = statuses.find((s) => s !== 487) ?? 480;
-  return { status: first, reason };
 }

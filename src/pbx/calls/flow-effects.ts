@@ -16,8 +16,9 @@ import type {
 import type { PromptSource } from '../../media/index.ts';
 import { parseSipUri, SipRequest, type Target } from '../../sip/index.ts';
 import type { TenantRoute } from '../directory.ts';
-import type { Call, Party } from './call.ts';
+import type { Call } from './call.ts';
 import type { CallRouter } from './call-router.ts';
+import type { Party } from './call-types.ts';
 
 /** What the flow runtime needs from outside the call path. */
 export interface FlowServices {

@@ -1,0 +1,52 @@
+// The shapes a call is made of: who is on it, what a ring step is, what a Call needs.
+import type { Logger } from 'pino';
+import type { MediaEngine } from '../../media/index.ts';
+import type { PbxEvents } from '../events.ts';
+import type { Call } from './call.ts';
+import type { CdrWriter } from './cdr-writer.ts';
+import type { LegContext, OutboundLeg, OutboundLegOptions } from './legs.ts';
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
+
+export interface Party {
+  number: string;
+  name: string | null;
+  lineId?: string | undefined;
+}
+
+/** One attempt: ring these targets at once for so long. */
+export interface RingStep {
+  kind: 'line' | 'trunk' | 'sip';
+  id: string;
+  /** Each leg may name the line it rings (a flow's ring node rings several lines at once). */
+  legs: (Omit<OutboundLegOptions, 'sdp' | 'maxForwards'> & { label?: OutboundLeg['label'] })[];
+  timeoutMs: number;
+  /** Played to the callee when it answers, before the caller is connected (spec 003). */
+  announcement?: string | undefined;
+  /** Counted against the tenant's external-call limit while it runs. */
+  external?: { e164: string; release: () => void } | undefined;
+  callee: Party;
+  /** The party each line of a several-line step is, so the record names who answered. */
+  parties?: Record<string, Party> | undefined;
+  /** Why this step rings nobody (do not disturb, busy): the call fails with it, on record. */
+  refusal?: { status: number; reason: string } | undefined;
+}
+
+/** What to do next after a step fails with a status; undefined ends the call with it. */
+export type NextStep = (status: number) => Promise<RingStep | { status: number; reason: string } | undefined>;
+
+export interface CallDeps {
+  ctx: LegContext;
+  media: MediaEngine;
+  events: PbxEvents;
+  cdrs: CdrWriter;
+  log: Logger;
+  sessionExpires: number;
+  country: string;
+  /** Legs enter and leave the engine's dialog table through these. */
+  track(key: string, call: Call): void;
+  untrack(key: string): void;
+  ended(call: Call): void;
+  /** Price of the answered external part of the call, in micros. */
+  charge(e164: string, billableSeconds: number): number;
+}
