@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { hashPassword } from '../api/auth/crypto.ts';
 import type { Config } from '../config/index.ts';
+import type { FlowNode, Workspace } from '../flows/index.ts';
 import type { Store } from '../store/database.ts';
 import { newId } from '../store/ids.ts';
-import { numbers, people, tenants, trunks, users, workspaces } from '../store/schema.ts';
+import { numbers, people, tenants, trunks, users, workspaces, workspaceVersions } from '../store/schema.ts';
 
 export const DEMO_ADMIN_EMAIL = 'admin@demo.switchboard.test';
 export const DEMO_NUMBER = '+15550100100';
@@ -36,74 +37,86 @@ const DEMO_PEOPLE = [
   { firstName: 'Dave', lastName: 'Diaz', department: 'Support', jobTitle: 'Team lead', extension: '103' },
 ];
 
-/** The sample flow, in the workspace format of DESIGN.md: number -> greeting -> menu. */
-export function demoFlow(peopleIds: string[]) {
+/**
+ * The sample flow (docs/flows.md): number -> business hours -> greeting -> menu -> sales or
+ * support; after hours, and when nobody answers, a message and goodbye. Published as version 1.
+ */
+export function demoFlow(peopleIds: string[]): Workspace {
+  const tts = (text: string) => ({ kind: 'tts' as const, text, language: 'en' });
+  const person = (i: number) => ({ kind: 'person' as const, id: peopleIds[i] as string });
+  const node = (id: string, type: FlowNode['type'], name: string, config: unknown): FlowNode => ({
+    id,
+    type,
+    name,
+    config,
+  });
+  const nodes: FlowNode[] = [
+    node('n-number', 'number', 'Main number', { number: DEMO_NUMBER }),
+    node('n-hours', 'schedule', 'Business hours', {
+      timezone: 'Europe/Riga',
+      weekly: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:00', to: '18:00' }],
+      holidays: [],
+    }),
+    node('n-greeting', 'play', 'Greeting', {
+      prompt: tts('Thank you for calling Demo Company.'),
+      bargeIn: true,
+    }),
+    node('n-menu', 'menu', 'Main menu', {
+      prompt: tts('For sales press 1. For support press 2.'),
+      invalidPrompt: tts('Sorry, that is not an option.'),
+      keys: ['1', '2'],
+      timeoutSec: 5,
+      retries: 2,
+    }),
+    node('n-sales', 'ring', 'Sales', { targets: [person(1)], strategy: 'simultaneous', timeoutSec: 25 }),
+    node('n-support', 'ring', 'Support', {
+      targets: [person(2), person(3)],
+      strategy: 'sequential',
+      stepTimeoutSec: 15,
+    }),
+    node('n-closed', 'play', 'Closed message', {
+      prompt: tts('We are closed. Our hours are nine to six, Monday to Friday.'),
+    }),
+    node('n-sorry', 'play', 'Nobody free', {
+      prompt: tts('Sorry, nobody can take your call. Please call again.'),
+    }),
+    node('n-bye', 'hangup', 'Goodbye', {}),
+  ];
+  const cables: [string, string, string][] = [
+    ['n-number', 'next', 'n-hours'],
+    ['n-hours', 'open', 'n-greeting'],
+    ['n-hours', 'closed', 'n-closed'],
+    ['n-greeting', 'next', 'n-menu'],
+    ['n-menu', '1', 'n-sales'],
+    ['n-menu', '2', 'n-support'],
+    ['n-menu', 'timeout', 'n-sorry'],
+    ['n-menu', 'invalid', 'n-sorry'],
+    ['n-menu', 'default', 'n-sorry'],
+    ['n-sales', 'answered', 'n-bye'],
+    ['n-sales', 'no-answer', 'n-sorry'],
+    ['n-sales', 'busy', 'n-sorry'],
+    ['n-support', 'answered', 'n-bye'],
+    ['n-support', 'no-answer', 'n-sorry'],
+    ['n-support', 'busy', 'n-sorry'],
+    ['n-closed', 'next', 'n-bye'],
+    ['n-sorry', 'next', 'n-bye'],
+  ];
+  const at: Record<string, [number, number]> = {
+    'n-number': [40, 200],
+    'n-hours': [240, 200],
+    'n-greeting': [440, 120],
+    'n-menu': [640, 120],
+    'n-sales': [860, 40],
+    'n-support': [860, 200],
+    'n-closed': [440, 340],
+    'n-sorry': [860, 340],
+    'n-bye': [1080, 340],
+  };
   return {
     tabs: [{ id: 'main', name: 'Main line' }],
-    nodes: [
-      { id: 'n-number', type: 'number', config: { number: DEMO_NUMBER } },
-      {
-        id: 'n-hours',
-        type: 'schedule',
-        config: {
-          timeZone: 'Europe/Riga',
-          intervals: ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({
-            day,
-            start: '09:00',
-            end: '18:00',
-          })),
-        },
-      },
-      {
-        id: 'n-greeting',
-        type: 'play',
-        config: { tts: { text: 'Thank you for calling Demo Company.', language: 'en' } },
-      },
-      {
-        id: 'n-menu',
-        type: 'menu',
-        config: {
-          prompt: { tts: { text: 'For sales press 1. For support press 2.', language: 'en' } },
-          digits: ['1', '2'],
-          timeoutSeconds: 5,
-          retries: 2,
-        },
-      },
-      {
-        id: 'n-sales',
-        type: 'ring',
-        config: { people: [peopleIds[1]], strategy: 'all', timeoutSeconds: 25 },
-      },
-      {
-        id: 'n-support',
-        type: 'ring',
-        config: { people: [peopleIds[2], peopleIds[3]], strategy: 'all', timeoutSeconds: 25 },
-      },
-      { id: 'n-voicemail', type: 'voicemail', config: { mode: 'leave', box: peopleIds[0] } },
-    ],
-    edges: [
-      { from: 'n-number', port: 'next', to: 'n-hours' },
-      { from: 'n-hours', port: 'open', to: 'n-greeting' },
-      { from: 'n-hours', port: 'closed', to: 'n-voicemail' },
-      { from: 'n-greeting', port: 'next', to: 'n-menu' },
-      { from: 'n-menu', port: '1', to: 'n-sales' },
-      { from: 'n-menu', port: '2', to: 'n-support' },
-      { from: 'n-menu', port: 'timeout', to: 'n-voicemail' },
-      { from: 'n-menu', port: 'invalid', to: 'n-voicemail' },
-      { from: 'n-sales', port: 'no-answer', to: 'n-voicemail' },
-      { from: 'n-sales', port: 'busy', to: 'n-voicemail' },
-      { from: 'n-support', port: 'no-answer', to: 'n-voicemail' },
-      { from: 'n-support', port: 'busy', to: 'n-voicemail' },
-    ],
-    layout: {
-      'n-number': { tab: 'main', x: 40, y: 200 },
-      'n-hours': { tab: 'main', x: 240, y: 200 },
-      'n-greeting': { tab: 'main', x: 440, y: 120 },
-      'n-menu': { tab: 'main', x: 640, y: 120 },
-      'n-sales': { tab: 'main', x: 860, y: 40 },
-      'n-support': { tab: 'main', x: 860, y: 200 },
-      'n-voicemail': { tab: 'main', x: 640, y: 340 },
-    },
+    nodes,
+    edges: cables.map(([from, output, to]) => ({ id: `${from}--${output}`, from, output, to })),
+    layout: Object.fromEntries(Object.entries(at).map(([id, [x, y]]) => [id, { tab: 'main', x, y }])),
   };
 }
 
@@ -166,7 +179,16 @@ export async function seedDemo(
       tenantId,
       assignedAt: new Date(),
     });
-    await tx.insert(workspaces).values({ tenantId, draft: demoFlow(ids) });
+    // The demo answers its number with the sample flow at once: the draft is also version 1.
+    const flow = demoFlow(ids) as unknown as Record<string, unknown>;
+    await tx.insert(workspaces).values({ tenantId, draft: flow, publishedVersion: 1 });
+    await tx.insert(workspaceVersions).values({
+      id: newId(),
+      tenantId,
+      version: 1,
+      graph: flow,
+      note: 'Demo flow',
+    });
   });
   return { created: true, password };
 }

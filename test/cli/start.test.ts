@@ -85,10 +85,35 @@ describe('switchboard start', () => {
     expect((await c.get('/api/numbers')).body.items.map((n: { e164: string }) => n.e164)).toEqual([
       '+15550100100',
     ]);
+    // The sample flow is valid and live: version 1, and its number reaches the menu.
     const flow = await c.get('/api/workspace');
     expect(flow.body.draft.nodes.map((n: { type: string }) => n.type)).toEqual(
-      expect.arrayContaining(['number', 'play', 'menu', 'ring', 'voicemail']),
+      expect.arrayContaining(['number', 'schedule', 'play', 'menu', 'ring', 'hangup']),
     );
+    expect(flow.body.publishedVersion).toBe(1);
+    expect(flow.body.issues.filter((i: { severity: string }) => i.severity === 'error')).toEqual([]);
+    const simulated = await c.post('/api/workspace/simulate', {
+      version: 'live',
+      scenario: {
+        entry: { number: '+15550100100' },
+        caller: { number: '+15551234567' },
+        at: '2026-11-18T10:00:00+02:00',
+        digits: ['2'],
+        answers: {},
+      },
+    });
+    expect(simulated.status, JSON.stringify(simulated.body)).toBe(200);
+    expect(simulated.body.version).toBe(1);
+    // Nobody is available in a simulation unless the scenario says so: support rings out.
+    expect(simulated.body.result.steps.map((s: { nodeId: string }) => s.nodeId)).toEqual([
+      'n-number',
+      'n-hours',
+      'n-greeting',
+      'n-menu',
+      'n-support',
+      'n-sorry',
+      'n-bye',
+    ]);
     const op = new ApiClient(c.baseUrl);
     expect(
       (
