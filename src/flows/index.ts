@@ -12,6 +12,7 @@ export { cableIndex, ENTRY_TYPES, entryIndex, outputsOf, POST_CALL_TYPES } from 
 export * from './paths.ts';
 export { rewriteNumber } from './run-nodes.ts';
 export { holidayOn, localTime, scheduleIsOpen } from './schedule.ts';
+export { redactSecrets, restoreSecrets, SECRET_PLACEHOLDER } from './secrets.ts';
 export * from './simulator.ts';
 export { renderTemplate, TEMPLATE_FIELDS, type TemplateField, templateProblem } from './templates.ts';
 export { sortIssues, validateWorkspace } from './validate.ts';

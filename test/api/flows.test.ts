@@ -1,7 +1,10 @@
 // Call flows through the API, as an administrator, a supervisor and an agent see them: the
 // draft saved with its issues, publishing refused while errors remain, versions and rollback,
 // static paths, simulation, flow tests that catch a change of behaviour, and tenant walls.
+
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workspaces, workspaceVersions } from '../../src/store/schema.ts';
 import { addUser, type Company, signUpCompany } from '../helpers/accounts.ts';
 import { databases, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -400,5 +403,66 @@ describe.each(databases())('call flows on %s', (db) => {
     expect((await other.admin.get('/api/flow-tests')).body.items).toEqual([]);
     expect((await other.admin.get(`/api/flow-tests/${tests[0].id}`)).status).toBe(404);
     expect((await other.admin.post(`/api/flow-tests/${tests[0].id}/run`)).status).toBe(404);
+  });
+
+  it('never shows a SIP provider password: a placeholder, which saved back keeps the secret', async () => {
+    const flow = (password: string) => ({
+      tabs: [{ id: 'main', name: 'Main' }],
+      nodes: [
+        { id: 'entry', type: 'internal-number', name: 'Provider', config: { extension: '710' } },
+        {
+          id: 'out',
+          type: 'forward-sip',
+          name: 'Provider',
+          config: { uri: 'sip:desk@provider.example', username: 'acct', password },
+        },
+      ],
+      edges: [{ id: 'e1', from: 'entry', output: 'next', to: 'out' }],
+      layout: {},
+    });
+    const saved = await other.admin.put('/api/workspace', { draft: flow('s3cret-pass') });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const shown = saved.body.draft.nodes.find((n: Json) => n.id === 'out');
+    expect(shown.config).toEqual({
+      uri: 'sip:desk@provider.example',
+      username: 'acct',
+      password: '********',
+    });
+    expect(JSON.stringify((await other.admin.get('/api/workspace/export')).body)).not.toContain('s3cret');
+
+    // The editor saves back what it was shown: the secret stays, and publishes as it was.
+    expect((await other.admin.put('/api/workspace', { draft: saved.body.draft })).status).toBe(200);
+    const published = await other.admin.post('/api/workspace/publish', {});
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
+    const version = await other.admin.get(`/api/workspace/versions/${published.body.version}`);
+    expect(JSON.stringify(version.body)).not.toContain('s3cret');
+    const [row] = await server.running.store.db
+      .select()
+      .from(workspaceVersions)
+      .where(
+        and(
+          eq(workspaceVersions.tenantId, other.tenantId),
+          eq(workspaceVersions.version, published.body.version),
+        ),
+      );
+    expect(JSON.stringify(row?.graph)).toContain('s3cret-pass');
+
+    // A new password replaces it; a placeholder on a node that had none is no password.
+    const changed = flow('n3w-pass');
+    changed.nodes.push({
+      ...changed.nodes[1],
+      id: 'out2',
+      config: { ...changed.nodes[1]?.config, password: '********' },
+    } as never);
+    changed.edges.push({ id: 'e2', from: 'out', output: 'failed', to: 'out2' });
+    await other.admin.put('/api/workspace', { draft: changed });
+    const [draft] = await server.running.store.db.select().from(workspaces);
+    const stored = (await server.running.store.db.select().from(workspaces)).map((w) =>
+      JSON.stringify(w.draft),
+    );
+    expect(draft).toBeDefined();
+    expect(
+      stored.some((d) => d.includes('n3w-pass') && !d.includes('s3cret') && !d.includes('********')),
+    ).toBe(true);
   });
 });

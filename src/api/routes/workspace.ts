@@ -7,6 +7,8 @@ import { z } from 'zod';
 import {
   FlowInputError,
   parseWorkspace,
+  redactSecrets,
+  restoreSecrets,
   scenarioSchema,
   simulate,
   staticPaths,
@@ -90,8 +92,11 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
     return validateWorkspace(parsed.workspace, await flowReferences(store.db, tenantId));
   }
 
-  async function saveDraft(tenantId: string, workspace: Workspace) {
+  /** Saves a draft; a secret shown as the placeholder keeps its stored value (src/flows/secrets.ts). */
+  async function saveDraft(tenantId: string, incoming: Workspace) {
     const now = new Date();
+    const stored = parseWorkspace(draftJson(await workspaceRow(store.db, tenantId)));
+    const workspace = restoreSecrets(incoming, stored.ok ? stored.workspace : undefined);
     const draft = workspace as unknown as Record<string, unknown>;
     const [row] = await store.db
       .insert(workspaces)
@@ -106,7 +111,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
     const row = await workspaceRow(store.db, tenantId);
     const draft = draftJson(row) as Record<string, unknown>;
     return {
-      draft,
+      draft: redactSecrets(draft),
       updatedAt: iso(row?.updatedAt),
       publishedVersion: row?.publishedVersion ?? null,
       issues: await issuesOf(tenantId, draft),
@@ -223,7 +228,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
       else json = (await loadTarget(store.db, tenantId, target)).workspace;
       const name = target === 'draft' ? 'workspace-draft' : `workspace-${target}`;
       reply.header('content-disposition', `attachment; filename="${name}.json"`);
-      return json as Record<string, unknown>;
+      return redactSecrets(json) as Record<string, unknown>;
     },
   );
 
@@ -367,7 +372,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
       const [u] = v.publishedBy
         ? await store.db.select({ email: users.email }).from(users).where(eq(users.id, v.publishedBy))
         : [];
-      return { ...versionView(v, u?.email ?? null, live), graph: v.graph };
+      return { ...versionView(v, u?.email ?? null, live), graph: redactSecrets(v.graph) };
     },
   );
 
