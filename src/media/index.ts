@@ -10,6 +10,7 @@ export type { AllocatedEndpoint, MediaEngineOptions } from './engine/media-engin
 export { MediaEngine } from './engine/media-engine.ts';
 export type {
   ConferenceRole,
+  DtmfMode,
   EndpointId,
   EndpointOptions,
   EndpointStats,

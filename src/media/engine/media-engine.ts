@@ -8,6 +8,7 @@ import type { NegotiatedAudio } from '../sdp/offer-answer.ts';
 import { PortPool } from './port-pool.ts';
 import type {
   ConferenceRole,
+  DtmfMode,
   EndpointId,
   EndpointOptions,
   EndpointStats,
@@ -179,6 +180,14 @@ export class MediaEngine {
   /** Applies the outcome of offer/answer (createAnswer or applyAnswer) to an endpoint. */
   async configureEndpoint(id: EndpointId, media: NegotiatedAudio): Promise<void> {
     return this.call(this.slotOf(id).slot, { op: 'configure', id, media });
+  }
+
+  /**
+   * Changes how an endpoint detects digits, e.g. 'both' while the controller listens for
+   * in-call codes on a bridged leg without telephone-event, then 'auto' again.
+   */
+  async setDtmfMode(id: EndpointId, mode: DtmfMode): Promise<void> {
+    return this.call(this.slotOf(id).slot, { op: 'set-dtmf', id, mode });
   }
 
   async releaseEndpoint(id: EndpointId): Promise<void> {

@@ -61,6 +61,9 @@ export class MediaWorker {
       case 'close':
         await this.close(req.id);
         return undefined;
+      case 'set-dtmf':
+        this.session(req.id).setDtmfMode(req.mode);
+        return undefined;
       case 'bridge': {
         const a = this.session(req.a);
         const b = this.session(req.b);
@@ -176,6 +179,7 @@ export class MediaWorker {
     }
     this.players.set(s, new Player(playbackId, pcm, options.loop ?? false, options.stopOnDtmf ?? false));
     s.localOutput++;
+    if (options.stopOnDtmf) s.listensForDtmf = true;
   }
 
   private stopPlayer(
@@ -187,6 +191,7 @@ export class MediaWorker {
     if (!p) return;
     this.players.delete(s);
     s.localOutput--;
+    if (p.stopOnDtmf) s.listensForDtmf = false;
     this.emit({
       type: 'playback-ended',
       endpointId: s.id,

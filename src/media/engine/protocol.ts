@@ -27,11 +27,18 @@ export interface PlayOptions {
   readonly stopOnDtmf?: boolean;
 }
 
+/**
+ * How digits are detected: RFC 4733 only, in-band only, both, or 'auto': RFC 4733, and in-band
+ * when no telephone-event was negotiated and the endpoint is not in a passthrough bridge (or a
+ * prompt with stopOnDtmf plays to it). In-band detection decodes every packet it sees.
+ */
+export type DtmfMode = 'auto' | 'rfc4733' | 'inband' | 'both';
+
 export interface EndpointOptions {
   /** Report dead media after this long without RTP while we expect to receive (0: never). */
   readonly inactivityMs?: number;
-  /** How digits are detected: RFC 4733 only, in-band only, or in-band when no telephone-event was negotiated. */
-  readonly dtmf?: 'auto' | 'rfc4733' | 'inband' | 'both';
+  /** How digits are detected (default 'auto'); MediaEngine.setDtmfMode changes it later. */
+  readonly dtmf?: DtmfMode;
   /** Mean RTCP report interval (RFC 3550 §6.2 recommends 5 s; at least 500 ms is accepted). */
   readonly rtcpIntervalMs?: number;
 }
@@ -107,6 +114,7 @@ export type WorkerRequest =
     }
   | { readonly op: 'configure'; readonly id: EndpointId; readonly media: NegotiatedAudio }
   | { readonly op: 'close'; readonly id: EndpointId }
+  | { readonly op: 'set-dtmf'; readonly id: EndpointId; readonly mode: DtmfMode }
   | { readonly op: 'bridge'; readonly a: EndpointId; readonly b: EndpointId }
   | { readonly op: 'unbridge'; readonly id: EndpointId }
   | {

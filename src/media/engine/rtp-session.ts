@@ -11,15 +11,17 @@ import { g711Decode, g711Encode, g711Transcode } from '../codecs/g711.ts';
 import { InbandDtmfDetector } from '../dtmf/goertzel.ts';
 import { type DtmfDigit, TelephoneEventDecoder, type TelephoneEventStep } from '../dtmf/telephone-event.ts';
 import { MediaError } from '../errors.ts';
-import { isRtcp, MAX_RTP_PACKET, parseRtp, type RtpPacket, writeRtpHeader } from '../rtp/packet.ts';
+import { MAX_RTP_PACKET, parseRtp, writeRtpHeader } from '../rtp/packet.ts';
 import { ReceiverStats } from '../rtp/receiver-stats.ts';
 import { parseRtcp, type RtcpPacket, serializeRtcp, toNtp } from '../rtp/rtcp.ts';
 import type { AudioCodec, NegotiatedAudio } from '../sdp/offer-answer.ts';
 import { JitterBuffer } from './jitter-buffer.ts';
 import { FRAME_SAMPLES } from './media-clock.ts';
-import type { EndpointId, EndpointOptions, EndpointStats, MediaEvent } from './protocol.ts';
+import type { DtmfMode, EndpointId, EndpointOptions, EndpointStats, MediaEvent } from './protocol.ts';
 
 const LOCAL_SOURCE = -1;
+/** Decoded samples of the packet in hand, before the jitter buffer copies them (one thread). */
+const decoded = new Int16Array(MAX_RTP_PACKET);
 
 export interface SessionHost {
   emit(event: MediaEvent): void;
@@ -31,8 +33,6 @@ export interface SessionHost {
 
 export class RtpSession {
   media: NegotiatedAudio | undefined;
-  /** The bridge partner that receives what this endpoint receives. */
-  peer: RtpSession | undefined;
   /** Set while a player or mixer owns this endpoint's output: bridged packets are not forwarded to it. */
   localOutput = 0;
   readonly rxFrame = new Int16Array(FRAME_SAMPLES);
@@ -48,6 +48,9 @@ export class RtpSession {
   private inband: InbandDtmfDetector | undefined;
   private jitter: JitterBuffer | undefined;
   private pcmConsumers = 0;
+  private dtmfMode: DtmfMode;
+  private bridgedTo: RtpSession | undefined;
+  private promptListens = false;
   private lastRx = 0;
   private configuredAt = 0;
   private timeoutReported = false;
@@ -78,6 +81,7 @@ export class RtpSession {
     private readonly options: EndpointOptions,
     private readonly host: SessionHost,
   ) {
+    this.dtmfMode = options.dtmf ?? 'auto';
     const type = address.includes(':') ? 'udp6' : 'udp4';
     this.rtp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
     this.rtcp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
@@ -123,11 +127,45 @@ export class RtpSession {
     this.configuredAt = now;
     this.timeoutReported = false;
     this.nextRtcp = now + this.rtcpInterval * (0.5 + Math.random());
-    const mode = this.options.dtmf ?? 'auto';
+    this.armInband();
+  }
+
+  /** The bridge partner that receives what this endpoint receives. */
+  get peer(): RtpSession | undefined {
+    return this.bridgedTo;
+  }
+
+  set peer(p: RtpSession | undefined) {
+    this.bridgedTo = p;
+    this.armInband();
+  }
+
+  /** Set while a prompt that stops on DTMF plays: it needs digits however they come. */
+  set listensForDtmf(on: boolean) {
+    this.promptListens = on;
+    this.armInband();
+  }
+
+  setDtmfMode(mode: DtmfMode): void {
+    this.dtmfMode = mode;
+    this.armInband();
+  }
+
+  /**
+   * In-band detection decodes and filters every packet, so 'auto' runs it only where digits
+   * can matter without telephone-event: while the engine ends the audio (IVR prompt, conference,
+   * no bridge) or a barge-in prompt listens. A passthrough bridge relays the tones untouched.
+   */
+  private armInband(): void {
+    const mode = this.dtmfMode;
+    const media = this.media;
     const inband =
-      mode === 'inband' ||
-      mode === 'both' ||
-      (mode === 'auto' && media.telephoneEventPayloadType === undefined);
+      media !== undefined &&
+      (mode === 'inband' ||
+        mode === 'both' ||
+        (mode === 'auto' &&
+          media.telephoneEventPayloadType === undefined &&
+          (this.bridgedTo === undefined || this.promptListens)));
     if (inband && !this.inband) {
       this.inband = new InbandDtmfDetector();
       this.usePcm(1);
@@ -163,11 +201,14 @@ export class RtpSession {
   }
 
   private onRtp(buf: Buffer, rinfo: RemoteInfo): void {
-    if (buf.length > MAX_RTP_PACKET || buf.length < 12) {
+    const length = buf.length;
+    if (length > MAX_RTP_PACKET || length < 12) {
       this.rejected++;
       return;
     }
-    if (isRtcp(buf)) {
+    const b1 = buf.readUInt8(1);
+    if (b1 >= 192 && b1 <= 223) {
+      // RFC 5761 §4: payload types 64-95 with the marker set are RTCP.
       this.onRtcp(buf, rinfo, true);
       return;
     }
@@ -184,38 +225,48 @@ export class RtpSession {
       this.rejected++;
       return;
     }
-    let pkt: RtpPacket;
-    try {
-      pkt = parseRtp(buf);
-    } catch {
-      this.rejected++;
-      return;
-    }
-    const kind = media.receivePayloadTypes[pkt.payloadType];
-    if (kind === undefined) {
-      this.rejected++;
-      return;
-    }
-    const now = performance.now();
-    this.stats.update(pkt.ssrc, pkt.sequenceNumber, pkt.timestamp, now);
-    this.lastRx = now;
-    this.timeoutReported = false;
-    if (!this.receives) return;
-    if (kind === 'telephone-event') {
-      const mode = this.options.dtmf ?? 'auto';
-      let detected: ReturnType<TelephoneEventDecoder['receive']>;
+    // The fixed header is read in place; only CSRCs, an extension or padding need the full parse.
+    let start = 12;
+    let end = length;
+    if (buf.readUInt8(0) !== 0x80) {
       try {
-        detected = this.teDecoder.receive(pkt.timestamp, pkt.payload);
+        const { payload } = parseRtp(buf);
+        start = payload.byteOffset - buf.byteOffset;
+        end = start + payload.length;
       } catch {
         this.rejected++;
         return;
       }
-      if (detected && mode !== 'inband') this.digit(detected.digit, 'rfc4733');
-    } else if (this.jitter) {
-      this.jitter.put(pkt.ssrc, pkt.timestamp, g711Decode(kind, pkt.payload), now);
     }
-    const peer = this.peer;
-    if (peer && peer.localOutput === 0) peer.forward(pkt, kind, buf, now);
+    const kind = media.receivePayloadTypes[b1 & 0x7f];
+    if (kind === undefined) {
+      this.rejected++;
+      return;
+    }
+    const seq = buf.readUInt16BE(2);
+    const timestamp = buf.readUInt32BE(4);
+    const ssrc = buf.readUInt32BE(8);
+    const now = performance.now();
+    this.stats.update(ssrc, seq, timestamp, now);
+    this.lastRx = now;
+    this.timeoutReported = false;
+    if (!this.receives) return;
+    if (kind === 'telephone-event') {
+      let detected: ReturnType<TelephoneEventDecoder['receive']>;
+      try {
+        detected = this.teDecoder.receive(timestamp, buf.subarray(start, end));
+      } catch {
+        this.rejected++;
+        return;
+      }
+      if (detected && this.dtmfMode !== 'inband') this.digit(detected.digit, 'rfc4733');
+    } else if (this.jitter) {
+      // Decoded only for a consumer (recorder, mixer, in-band detection), never to relay.
+      const pcm = decoded.subarray(0, end - start);
+      this.jitter.put(ssrc, timestamp, g711Decode(kind, buf.subarray(start, end), pcm), now);
+    }
+    const peer = this.bridgedTo;
+    if (peer && peer.localOutput === 0) peer.forward(buf, start, end, kind, ssrc, timestamp, b1 >= 0x80, now);
   }
 
   private digit(digit: DtmfDigit, method: 'rfc4733' | 'inband'): void {
@@ -248,29 +299,43 @@ export class RtpSession {
     }
   }
 
-  /** Bridge passthrough: relays a peer's packet with our SSRC, sequence and timestamp base. */
-  forward(pkt: RtpPacket, kind: AudioCodec | 'telephone-event', raw: Buffer, now: number): void {
+  /**
+   * Bridge passthrough: relays a peer's packet (payload at raw[start, end)) with our SSRC,
+   * sequence and timestamp base, rewriting the received buffer in place when it can.
+   */
+  forward(
+    raw: Buffer,
+    start: number,
+    end: number,
+    kind: AudioCodec | 'telephone-event',
+    ssrc: number,
+    timestamp: number,
+    marker: boolean,
+    now: number,
+  ): void {
     const media = this.media;
     if (!media || !this.sends || this.dtmfTs !== undefined) return;
     const pt = kind === 'telephone-event' ? media.telephoneEventPayloadType : media.sendPayloadType;
     if (pt === undefined) return;
-    if (kind !== 'telephone-event' && kind !== media.codec)
-      g711Transcode(kind, media.codec, pkt.payload, pkt.payload);
-    let marker = pkt.marker;
-    if (pkt.ssrc !== this.txSource) {
-      // A new source (§8.2 is the sender's problem, not our peer's): continue our timeline.
-      this.tsOffset = (this.expectedTs(now) - pkt.timestamp) | 0;
-      this.txSource = pkt.ssrc;
-      marker = true;
+    let out = raw;
+    if (start !== 12 || end !== raw.length) {
+      out = Buffer.allocUnsafe(12 + end - start);
+      raw.copy(out, 12, start, end);
     }
-    const ts = (pkt.timestamp + this.tsOffset) >>> 0;
-    const headerLength = pkt.payload.byteOffset - raw.byteOffset;
-    const simple =
-      headerLength === 12 && pkt.payload.byteOffset + pkt.payload.length === raw.byteOffset + raw.length;
-    const out = simple ? raw : Buffer.allocUnsafe(12 + pkt.payload.length);
-    if (!simple) out.set(pkt.payload, 12);
+    if (kind !== 'telephone-event' && kind !== media.codec) {
+      const payload = out.subarray(12);
+      g711Transcode(kind, media.codec, payload, payload);
+    }
+    let mark = marker;
+    if (ssrc !== this.txSource) {
+      // A new source (§8.2 is the sender's problem, not our peer's): continue our timeline.
+      this.tsOffset = (this.expectedTs(now) - timestamp) | 0;
+      this.txSource = ssrc;
+      mark = true;
+    }
+    const ts = (timestamp + this.tsOffset) >>> 0;
     this.seq = (this.seq + 1) & 0xffff;
-    writeRtpHeader(out, pt, marker, this.seq, ts, this.ssrc);
+    writeRtpHeader(out, pt, mark, this.seq, ts, this.ssrc);
     if (kind !== 'telephone-event') this.lastTs = ts;
     this.lastTxWall = now;
     this.transmit(out, out.length - 12);
