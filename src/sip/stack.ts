@@ -438,8 +438,13 @@ class Channel implements TransactionChannel {
   bind(tx: Transaction): void {
     this.#tx = tx;
   }
-  send(message: SipMessage): void {
-    this.transport.send(message.toBuffer(), this.target).then(
+  send(message: SipMessage): Buffer {
+    const data = message.toBuffer();
+    this.resend(data);
+    return data;
+  }
+  resend(data: Buffer): void {
+    this.transport.send(data, this.target).then(
       (flow) => {
         this.target = flow;
       },

@@ -29,9 +29,18 @@ function request(method: string): SipRequest {
 
 class Wire implements TransactionChannel {
   readonly sent: SipMessage[] = [];
+  /** Every datagram as it left, retransmissions included. */
+  readonly bytes: Buffer[] = [];
   constructor(readonly reliable: boolean) {}
-  send(m: SipMessage): void {
+  send(m: SipMessage): Buffer {
+    const data = m.toBuffer();
     this.sent.push(m);
+    this.bytes.push(data);
+    return data;
+  }
+  resend(data: Buffer): void {
+    this.sent.push(parseMessage(data));
+    this.bytes.push(data);
   }
   count(what: (m: SipMessage) => boolean): number {
     return this.sent.filter(what).length;
@@ -228,6 +237,43 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     expect(wire.count(isStatus(500))).toBe(0);
     vi.advanceTimersByTime(64 * 500);
     expect(tx.state).toBe('terminated');
+  });
+
+  it('in Completed keeps only the final response bytes: a retransmission gets the same bytes', () => {
+    const wire = new Wire(false);
+    const req = request('REGISTER');
+    const tx = new NonInviteServerTransaction('k', req, wire, T);
+    const ok = createResponse(req, 200);
+    ok.append('Contact', '<sip:bob@127.0.0.1:5070>;expires=3600');
+    tx.respond(ok);
+    // What §17.2.2 needs in Completed is the last response as sent; the parsed request and
+    // response are let go (Timer J holds the transaction 32 s on UDP).
+    expect(tx.state).toBe('completed');
+    expect(tx.lastStatus).toBe(200);
+    expect(tx.lastResponse).toBeUndefined();
+    expect(() => tx.request).toThrow(/not kept/);
+    ok.append('Warning', '399 x "changed after sending"');
+    tx.receiveRequest(request('REGISTER'));
+    vi.advanceTimersByTime(64 * 500 - 1);
+    tx.receiveRequest(request('REGISTER'));
+    expect(wire.bytes).toHaveLength(3);
+    expect(wire.bytes[1]!.equals(wire.bytes[0]!)).toBe(true);
+    expect(wire.bytes[2]!.equals(wire.bytes[0]!)).toBe(true);
+    vi.advanceTimersByTime(1);
+    expect(tx.state).toBe('terminated');
+    tx.receiveRequest(request('REGISTER'));
+    expect(wire.bytes).toHaveLength(3);
+  });
+
+  it('keeps the request and response while Proceeding (a provisional was sent)', () => {
+    const wire = new Wire(false);
+    const req = request('REGISTER');
+    const tx = new NonInviteServerTransaction('k', req, wire, T);
+    tx.respond(createResponse(req, 100));
+    tx.receiveRequest(req);
+    expect(wire.count(isStatus(100))).toBe(2);
+    expect(tx.request).toBe(req);
+    expect(tx.lastResponse?.status).toBe(100);
   });
 
   it('ends after 64*T1 when the TU never answers, so nothing is kept forever', () => {

@@ -30,6 +30,9 @@ export class NonInviteServerTransaction extends ServerTransaction {
     this.transition('completed');
     this.sendResponse(response);
     if (this.channel.reliable) this.transition('terminated');
-    else this.startTimer('J', 64 * this.timers.T1, () => this.transition('terminated'));
+    else {
+      this.slim();
+      this.startTimer('J', 64 * this.timers.T1, () => this.transition('terminated'));
+    }
   }
 }

@@ -16,11 +16,15 @@ export interface TimerSettings {
 
 export const DEFAULT_TIMERS: TimerSettings = { T1: 500, T2: 4000, T4: 5000, D: 32_000 };
 
+const EMPTY = Buffer.alloc(0);
+
 /** How a transaction reaches the transport layer: bound to one flow or target. */
 export interface TransactionChannel {
   readonly reliable: boolean;
-  /** Sends a message; a failure is reported through `onTransportError`. */
-  send(message: SipMessage): void;
+  /** Sends a message and returns the bytes sent; a failure is reported through `onTransportError`. */
+  send(message: SipMessage): Buffer;
+  /** Sends bytes already serialized again: a retransmitted response (RFC 3261 §17.2.1, §17.2.2). */
+  resend(data: Buffer): void;
 }
 
 export type TransactionState =
@@ -57,22 +61,37 @@ export interface ServerTransactionUser extends TransactionUser {
 
 export abstract class Transaction {
   #state: TransactionState;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #request: SipRequest | undefined;
+  /** Created on the first timer: most transactions hold one or two at a time. */
+  #timers: Map<string, NodeJS.Timeout> | undefined;
   /** Called by the stack's transaction table on termination. */
   onRemove: ((t: Transaction) => void) | undefined;
 
   constructor(
     /** The key the transaction table finds it by. */
     readonly id: string,
-    readonly request: SipRequest,
+    request: SipRequest,
     protected readonly channel: TransactionChannel,
     protected readonly timers: TimerSettings,
     initial: TransactionState,
   ) {
+    this.#request = request;
     this.#state = initial;
   }
 
   abstract readonly user: TransactionUser;
+
+  /** The request that created the transaction; a completed non-INVITE server transaction no longer keeps it. */
+  get request(): SipRequest {
+    const r = this.#request;
+    if (!r) throw new Error(`transaction ${this.id}: the request is not kept once it has completed`);
+    return r;
+  }
+
+  /** Lets the parsed request go (it may then be collected); `request` throws after this. */
+  protected releaseRequest(): void {
+    this.#request = undefined;
+  }
 
   get state(): TransactionState {
     return this.#state;
@@ -80,7 +99,7 @@ export abstract class Transaction {
 
   /** Number of timers currently scheduled (for leak checks). */
   get pendingTimers(): number {
-    return this.#timers.size;
+    return this.#timers?.size ?? 0;
   }
 
   protected transition(state: TransactionState): void {
@@ -95,29 +114,37 @@ export abstract class Transaction {
 
   protected startTimer(name: string, ms: number, fire: () => void): void {
     this.stopTimer(name);
+    let timers = this.#timers;
+    if (!timers) {
+      timers = new Map();
+      this.#timers = timers;
+    }
     const t = setTimeout(() => {
-      this.#timers.delete(name);
+      timers.delete(name);
       fire();
     }, ms);
-    this.#timers.set(name, t);
+    timers.set(name, t);
   }
 
   protected stopTimer(name: string): void {
-    const t = this.#timers.get(name);
+    const t = this.#timers?.get(name);
     if (t) {
       clearTimeout(t);
-      this.#timers.delete(name);
+      this.#timers?.delete(name);
     }
   }
 
   private clearTimers(): void {
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    const timers = this.#timers;
+    if (!timers) return;
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
   }
 
-  protected send(message: SipMessage): void {
-    if (this.#state === 'terminated') return;
-    this.channel.send(message);
+  /** Sends a message; returns its bytes (empty once terminated). */
+  protected send(message: SipMessage): Buffer {
+    if (this.#state === 'terminated') return EMPTY;
+    return this.channel.send(message);
   }
 
   /** The transport could not deliver: terminate and tell the TU. */
@@ -147,21 +174,44 @@ export abstract class ClientTransaction extends Transaction {
   abstract receiveResponse(response: SipResponse): void;
 }
 
+/** The user of a server transaction nobody took: no callbacks (frozen, as it is shared). */
+const NO_USER: ServerTransactionUser = Object.freeze({});
+
 export abstract class ServerTransaction extends Transaction {
   #lastResponse: SipResponse | undefined;
-  user: ServerTransactionUser = {};
+  /** The last response as sent: what a retransmitted request gets again (§17.2.1, §17.2.2). */
+  #lastBytes: Buffer | undefined;
+  #lastStatus = 0;
+  user: ServerTransactionUser = NO_USER;
 
+  /** The last response sent; a completed non-INVITE transaction keeps only its status and bytes. */
   get lastResponse(): SipResponse | undefined {
     return this.#lastResponse;
   }
 
+  /** Status of the last response sent (0 before any), kept for the whole transaction. */
+  get lastStatus(): number {
+    return this.#lastStatus;
+  }
+
   protected sendResponse(response: SipResponse): void {
     this.#lastResponse = response;
-    this.send(response);
+    this.#lastStatus = response.status;
+    this.#lastBytes = this.send(response);
   }
 
   protected resendLast(): void {
-    if (this.#lastResponse) this.send(this.#lastResponse);
+    if (this.#lastBytes && this.state !== 'terminated') this.channel.resend(this.#lastBytes);
+  }
+
+  /**
+   * Keeps only what absorbing retransmissions needs (the last response's bytes, its status and
+   * the channel): the parsed request and response may be collected while the transaction waits
+   * out Timer J (64*T1 on UDP, §17.2.2).
+   */
+  protected slim(): void {
+    this.#lastResponse = undefined;
+    this.releaseRequest();
   }
 
   abstract receiveRequest(request: SipRequest): void;
