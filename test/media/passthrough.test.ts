@@ -1,5 +1,7 @@
 // A plain bridge relays packets without decoding them: what the peer gets, and when the
-// engine still listens to the audio (in-band DTMF only where it is wanted).
+// engine still listens to the audio (in-band DTMF only where it is wanted). With rtcp-mux an
+// endpoint holds one socket.
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderDtmf } from '../../src/media/audio/tones.ts';
 import { InbandDtmfDetector } from '../../src/media/dtmf/goertzel.ts';
@@ -22,7 +24,7 @@ afterAll(async () => {
 async function call(law: Law, group: string, opts: { telephoneEvent?: boolean; rtcpMux?: boolean } = {}) {
   const peer = await RtpPeer.open();
   peers.push(peer);
-  const ep = await engine.allocateEndpoint({ group, inactivityMs: 0 });
+  const ep = await engine.allocateEndpoint({ group, inactivityMs: 0, rtcpIntervalMs: 500 });
   const { negotiated } = createAnswer(parseSdp(peer.offer(law, opts)), {
     address: ep.address,
     port: ep.port,
@@ -110,5 +112,28 @@ describe('passthrough bridge', () => {
       events.find((e) => e.type === 'playback-ended' && e.playbackId === playbackId),
     );
     expect(ended).toMatchObject({ reason: 'dtmf', digit: '9' });
+  });
+});
+
+/** Whether this host can bind 127.0.0.1:port right now (then frees it). */
+function bindable(port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+describe('rtcp-mux', () => {
+  it('closes the RTCP port once mux is negotiated, reports on the RTP port, and reopens it without mux', async () => {
+    const { peer, ep } = await call('PCMU', 'mux1', { rtcpMux: true });
+    expect(await bindable(ep.port + 1)).toBe(true);
+    await eventually(() => peer.rtcp.length > 0);
+    expect(peer.rtcp[0]?.[0]?.type).toBe('rr');
+    // A re-INVITE without mux: RTCP goes back to its own port.
+    const { negotiated } = createAnswer(parseSdp(peer.offer('PCMU')), { address: ep.address, port: ep.port });
+    await engine.configureEndpoint(ep.id, negotiated);
+    for (let i = 0; i < 50 && (await bindable(ep.port + 1)); i++) await delay(20);
+    expect(await bindable(ep.port + 1)).toBe(false);
   });
 });

@@ -3,9 +3,7 @@
 // paced local sending for players and mixers, RFC 4733 sending and dead-media detection.
 
 import { randomInt } from 'node:crypto';
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIP } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { concatPcm } from '../audio/pcm.ts';
 import { g711Decode, g711Encode, g711Transcode } from '../codecs/g711.ts';
 import { InbandDtmfDetector } from '../dtmf/goertzel.ts';
@@ -13,11 +11,12 @@ import { type DtmfDigit, TelephoneEventDecoder, type TelephoneEventStep } from '
 import { MediaError } from '../errors.ts';
 import { MAX_RTP_PACKET, parseRtp, writeRtpHeader } from '../rtp/packet.ts';
 import { ReceiverStats } from '../rtp/receiver-stats.ts';
-import { parseRtcp, type RtcpPacket, serializeRtcp, toNtp } from '../rtp/rtcp.ts';
 import type { AudioCodec, NegotiatedAudio } from '../sdp/offer-answer.ts';
 import { JitterBuffer } from './jitter-buffer.ts';
 import { FRAME_SAMPLES } from './media-clock.ts';
 import type { DtmfMode, EndpointId, EndpointOptions, EndpointStats, MediaEvent } from './protocol.ts';
+import { RtcpChannel } from './rtcp-channel.ts';
+import { bindSocket, openUdpSocket } from './udp.ts';
 
 const LOCAL_SOURCE = -1;
 /** Decoded samples of the packet in hand, before the jitter buffer copies them (one thread). */
@@ -39,11 +38,10 @@ export class RtpSession {
   rxFrameHasAudio = false;
 
   private readonly rtp: Socket;
-  private readonly rtcp: Socket;
+  private readonly rtcp: RtcpChannel;
   private remote: { address: string; port: number } | undefined;
-  private rtcpRemote: { address: string; port: number } | undefined;
   private latched = false;
-  private readonly stats = new ReceiverStats();
+  readonly stats = new ReceiverStats();
   private readonly teDecoder = new TelephoneEventDecoder();
   private inband: InbandDtmfDetector | undefined;
   private jitter: JitterBuffer | undefined;
@@ -55,17 +53,15 @@ export class RtpSession {
   private configuredAt = 0;
   private timeoutReported = false;
   private rejected = 0;
-  private remoteReport: EndpointStats['remoteReport'];
-  private nextRtcp = 0;
 
-  private readonly ssrc = randomInt(1, 0xffffffff);
+  readonly ssrc = randomInt(1, 0xffffffff);
   private seq = randomInt(0, 0xffff);
   private lastTs = randomInt(0, 0xffffffff);
   private lastTxWall = 0;
   private txSource: number | undefined;
   private tsOffset = 0;
-  private packetsSent = 0;
-  private octetsSent = 0;
+  packetsSent = 0;
+  octetsSent = 0;
   private pending: Int16Array = new Int16Array(0);
   private paceCredit = 0;
   private pacedFrames = 0;
@@ -82,27 +78,21 @@ export class RtpSession {
     private readonly host: SessionHost,
   ) {
     this.dtmfMode = options.dtmf ?? 'auto';
-    const type = address.includes(':') ? 'udp6' : 'udp4';
-    this.rtp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
-    this.rtcp = createSocket({ type, reuseAddr: false, lookup: literalLookup });
+    this.rtp = openUdpSocket(address);
     this.rtp.on('message', (buf, rinfo) => this.onRtp(buf, rinfo));
-    this.rtcp.on('message', (buf, rinfo) => this.onRtcp(buf, rinfo, false));
-    this.rtp.on('error', () => {});
-    this.rtcp.on('error', () => {});
+    this.rtcp = new RtcpChannel(this.rtp, address, port, this, (buf, rinfo) =>
+      this.onRtcp(buf, rinfo, false),
+    );
+  }
+
+  get cname(): string {
+    return `switchboard-${this.id}`;
   }
 
   async bind(): Promise<void> {
-    const bindOne = (s: Socket, port: number) =>
-      new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.bind(port, this.address, () => {
-          s.off('error', reject);
-          resolve();
-        });
-      });
     try {
-      await bindOne(this.rtp, this.port);
-      await bindOne(this.rtcp, this.port + 1);
+      await bindSocket(this.rtp, this.port, this.address);
+      await this.rtcp.bind();
     } catch (e) {
       this.close();
       throw new MediaError(
@@ -122,11 +112,10 @@ export class RtpSession {
     if (changedRemote) {
       this.latched = false;
       this.remote = { address: media.remoteAddress, port: media.remotePort };
-      this.rtcpRemote = { address: media.remoteAddress, port: media.remoteRtcpPort };
     }
+    this.rtcp.configure(media, changedRemote, now, this.rtcpInterval);
     this.configuredAt = now;
     this.timeoutReported = false;
-    this.nextRtcp = now + this.rtcpInterval * (0.5 + Math.random());
     this.armInband();
   }
 
@@ -219,7 +208,7 @@ export class RtpSession {
     if (!this.latched) {
       this.latched = true;
       this.remote = { address: rinfo.address, port: rinfo.port };
-      if (media.rtcpMux) this.rtcpRemote = this.remote;
+      this.rtcp.latched(this.remote);
       this.host.emit({ type: 'latched', endpointId: this.id, address: rinfo.address, port: rinfo.port });
     } else if (rinfo.port !== this.remote?.port || rinfo.address !== this.remote.address) {
       this.rejected++;
@@ -275,28 +264,7 @@ export class RtpSession {
   }
 
   private onRtcp(buf: Buffer, rinfo: RemoteInfo, muxed: boolean): void {
-    let packets: RtcpPacket[];
-    try {
-      packets = parseRtcp(buf);
-    } catch {
-      this.rejected++;
-      return;
-    }
-    if (!muxed && this.media) this.rtcpRemote = { address: rinfo.address, port: rinfo.port };
-    const now = performance.now();
-    for (const p of packets) {
-      if (p.type === 'sr') this.stats.onSenderReport(p.sender.ntpSeconds, p.sender.ntpFraction, now);
-      if (p.type === 'sr' || p.type === 'rr') {
-        const mine = p.reports.find((r) => r.ssrc === this.ssrc);
-        if (mine) {
-          this.remoteReport = {
-            fractionLost: mine.fractionLost / 256,
-            cumulativeLost: mine.cumulativeLost,
-            jitterMs: mine.jitter / 8,
-          };
-        }
-      }
-    }
+    if (this.media && !this.rtcp.receive(buf, rinfo, muxed)) this.rejected++;
   }
 
   /**
@@ -491,38 +459,12 @@ export class RtpSession {
         this.host.emit({ type: 'media-timeout', endpointId: this.id, silentForMs: Math.round(silentFor) });
       }
     }
-    if (now >= this.nextRtcp && this.rtcpRemote) {
-      // §6.3.1: randomised between 0.5 and 1.5 times the interval.
-      this.nextRtcp = now + this.rtcpInterval * (0.5 + Math.random());
-      this.sendRtcp(now, media);
-    }
+    this.rtcp.maybeReport(now, this.rtcpInterval);
   }
 
-  private sendRtcp(now: number, media: NegotiatedAudio): void {
-    const block = this.stats.reportBlock(now);
-    const reports = block ? [block] : [];
-    const ntp = toNtp(Date.now());
-    const report: RtcpPacket =
-      this.packetsSent > 0
-        ? {
-            type: 'sr',
-            ssrc: this.ssrc,
-            sender: {
-              ntpSeconds: ntp.seconds,
-              ntpFraction: ntp.fraction,
-              rtpTimestamp: this.expectedTs(now),
-              packetCount: this.packetsSent >>> 0,
-              octetCount: this.octetsSent >>> 0,
-            },
-            reports,
-          }
-        : { type: 'rr', ssrc: this.ssrc, reports };
-    const buf = serializeRtcp([
-      report,
-      { type: 'sdes', chunks: [{ ssrc: this.ssrc, cname: `switchboard-${this.id}` }] },
-    ]);
-    const to = media.rtcpMux ? this.remote : this.rtcpRemote;
-    if (to) (media.rtcpMux ? this.rtp : this.rtcp).send(buf, to.port, to.address);
+  /** Our RTP timestamp for the instant `now` (sender reports, new sources). */
+  rtpTimestamp(now: number): number {
+    return this.expectedTs(now);
   }
 
   snapshot(): EndpointStats {
@@ -535,51 +477,11 @@ export class RtpSession {
       jitterMs: s.jitterMs,
       rejectedPackets: this.rejected,
       ...(this.latched && this.remote ? { latched: { ...this.remote } } : {}),
-      ...(this.remoteReport ? { remoteReport: this.remoteReport } : {}),
+      ...(this.rtcp.remoteReport ? { remoteReport: this.rtcp.remoteReport } : {}),
     };
   }
 
   close(): void {
-    const media = this.media;
-    const to = media?.rtcpMux ? this.remote : this.rtcpRemote;
-    const sock = media?.rtcpMux ? this.rtp : this.rtcp;
-    if (media && to && this.packetsSent > 0) {
-      // §6.6: say goodbye so the peer stops expecting us, then close that socket.
-      closeQuietly(sock === this.rtp ? this.rtcp : this.rtp);
-      try {
-        sock.send(serializeRtcp([{ type: 'bye', ssrcs: [this.ssrc] }]), to.port, to.address, () =>
-          closeQuietly(sock),
-        );
-      } catch {
-        closeQuietly(sock);
-      }
-      return;
-    }
-    closeQuietly(this.rtp);
-    closeQuietly(this.rtcp);
-  }
-}
-
-/**
- * dgram resolves the destination of every send, and dns.lookup answers even an IP literal on
- * the next tick: each packet then costs a closure and a nextTick, and the sends of a whole
- * clock tick leave in one burst after it. Peers are IP literals from SDP or latching, so they
- * are answered at once and each packet leaves when it is sent.
- */
-function literalLookup(
-  host: string,
-  options: LookupOneOptions,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const family = isIP(host);
-  if (family) callback(null, host, family);
-  else dnsLookup(host, options, callback);
-}
-
-function closeQuietly(s: Socket): void {
-  try {
-    s.close();
-  } catch {
-    // already closed
+    this.rtcp.close(this.media !== undefined);
   }
 }
