@@ -6,6 +6,7 @@ import {
   createResponse,
   type Flow,
   type NameAddr,
+  ownString,
   parseUri,
   type ServerTransaction,
   SipError,
@@ -128,18 +129,21 @@ export class Registrar {
         if (ch.existing) location.remove(line.id, ch.existing.contact);
         continue;
       }
+      // A binding lives as long as the registration: its strings are copies, not slices that
+      // would keep the whole REGISTER's text (refreshes reuse the strings already kept).
+      const kept = ch.existing;
       location.put({
         tenantId: tenant.id,
         lineId: line.id,
-        contact: ch.contact,
-        instanceId: ch.instanceId,
-        callId,
+        contact: own(ch.contact, kept?.contact),
+        instanceId: ch.instanceId === null ? null : own(ch.instanceId, kept?.instanceId),
+        callId: own(callId, kept?.callId),
         cseq,
-        registeredAt: ch.existing?.registeredAt ?? now,
+        registeredAt: kept?.registeredAt ?? now,
         expiresAt: now + ch.expires * 1000,
-        userAgent,
+        userAgent: userAgent === null ? null : own(userAgent, kept?.userAgent),
         flow,
-        path,
+        path: path.map(ownString),
       });
     }
     this.bound(line.id, changes);
@@ -192,6 +196,11 @@ function instanceOf(contact: NameAddr): string | null {
   if (!v) return null;
   const s = v.trim().replace(/^"(.*)"$/, '$1');
   return s.length > 0 ? s : null;
+}
+
+/** `s`, or the equal string already kept, or a copy of its own. */
+function own(s: string, kept: string | null | undefined): string {
+  return s === kept ? kept : ownString(s);
 }
 
 function quoteInstance(id: string): string {

@@ -4,6 +4,7 @@
 // checks of §8.2, and sends requests and responses along the right flow (§18.2.2).
 import { SipError, TransportError } from './errors.ts';
 import { createCancel, createResponse, newBranch } from './factory.ts';
+import { ownString } from './grammar.ts';
 import { Via } from './headers.ts';
 import { type SipMessage, SipRequest, type SipResponse } from './message.ts';
 import {
@@ -235,8 +236,10 @@ export class SipStack {
     request.prepend('Via', stamped.toString());
   }
 
-  private createServerTransaction(key: string, request: SipRequest, flow: Flow): ServerTransaction {
+  private createServerTransaction(sliced: string, request: SipRequest, flow: Flow): ServerTransaction {
     const channel = this.responseChannel(request, flow);
+    // The table keeps the key 64*T1 after completion (§17.2.2): not a slice of the datagram.
+    const key = ownString(sliced);
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(key, request, channel, this.timers, (r) => createResponse(r, 100))
@@ -406,7 +409,8 @@ export class SipStack {
     const address = via.received ?? via.host.replace(/^\[(.*)\]$/, '$1');
     const rport = via.rport;
     const port = typeof rport === 'number' ? rport : (via.port ?? 5060);
-    return new Channel(transport, { ...flow, address, port });
+    // A datagram flow is only ever this address: nothing to learn from the flow each send used.
+    return new Channel(transport, { ...flow, address, port }, false);
   }
 
   private track<T extends Transaction>(table: Map<string, T>, tx: T): void {
@@ -431,6 +435,8 @@ class Channel implements TransactionChannel {
   constructor(
     readonly transport: Transport,
     public target: Target | Flow,
+    /** Keep the flow each send used as the target (a connection opened, a local address learnt). */
+    private readonly follow = true,
   ) {}
   get reliable(): boolean {
     return this.transport.reliable;
@@ -446,7 +452,7 @@ class Channel implements TransactionChannel {
   resend(data: Buffer): void {
     this.transport.send(data, this.target).then(
       (flow) => {
-        this.target = flow;
+        if (this.follow) this.target = flow;
       },
       (err: Error) => this.#tx?.transportError(err),
     );

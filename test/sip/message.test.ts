@@ -3,6 +3,7 @@
 // the ASCII and UTF-8 ways of reading a head give the same message.
 import { describe, expect, it } from 'vitest';
 import { INVITE, OK, REGISTER } from '../../bench/sip/messages.ts';
+import { ownString } from '../../src/sip/grammar.ts';
 import {
   MessageParseError,
   parseMessage,
@@ -299,6 +300,20 @@ describe('reading a value where it lies in the head', () => {
       expect(a === null ? null : [a.toString(), a.displayName, a.uriText, json(a.params)], v).toEqual(
         b === null ? null : [b.toString(), b.displayName, b.uriText, json(b.params)],
       );
+    }
+  });
+});
+
+describe('ownString', () => {
+  it('copies any string exactly, quotes, controls and lone surrogates included', () => {
+    const text = 'REGISTER sip:x SIP/2.0\r\nCall-ID: a"b\\c\u0001\ud800z\r\n';
+    for (const [a, b] of [
+      [0, text.length],
+      [22, 40],
+      [30, 38],
+    ] as const) {
+      const cut = text.slice(a, b);
+      expect(ownString(cut)).toBe(cut);
     }
   });
 });

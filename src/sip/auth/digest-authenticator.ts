@@ -5,6 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SipError } from '../errors.ts';
 import { createResponse } from '../factory.ts';
+import { ownString } from '../grammar.ts';
 import type { AuthValue } from '../headers.ts';
 import type { SipRequest, SipResponse } from '../message.ts';
 import { algorithmOf, type DigestAlgorithm, digestResponse, ha1, quoteParam } from './digest.ts';
@@ -159,7 +160,8 @@ export class DigestAuthenticator {
     }
     const entry = this.#counts.get(nonce);
     if (entry) entry.nc = nc;
-    else this.#counts.set(nonce, { nc, born });
+    // Kept up to the nonce's lifetime: a copy, not a slice that keeps the whole request text.
+    else this.#counts.set(ownString(nonce), { nc, born });
     while (this.#counts.size > MAX_COUNTS) {
       const [k, v] = this.#counts.entries().next().value as [string, { born: number }];
       this.#counts.delete(k);
