@@ -173,7 +173,15 @@ export class Call {
     const typed = bargeIn ? this.#input.takeKey() : undefined;
     if (typed !== undefined) return typed;
     const sideA = this.#sideA as MediaSide;
-    const id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
+    let id: string;
+    try {
+      id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
+    } catch (e) {
+      this.ensureLive();
+      throw e;
+    }
+    // The caller may have gone while the prompt was prepared: its end would never come.
+    this.ensureLive();
     const ended = await this.#input.playbackEnd(id);
     this.ensureLive();
     if (ended.reason === 'error') this.deps.log.warn({ call: this.id, source }, 'prompt could not be played');
@@ -193,13 +201,17 @@ export class Call {
    * unanswered rings come back as an outcome for the flow to branch on.
    */
   async ringAndTalk(step: RingStep): Promise<RingOutcome> {
-    this.ensureLive();
+    if (this.#state === 'ended' || this.#cancelled) {
+      // The step may hold an external-call slot already: give it back.
+      step.external?.release();
+      throw new CallerGone();
+    }
     const outcome = await this.ring(step);
     if (outcome === 'answered') {
       await this.ended();
       return 'answered';
     }
-    if (outcome === 'cancelled' || this.#state === 'ended') throw new CallerGone();
+    if (outcome === 'cancelled' || this.state === 'ended') throw new CallerGone();
     this.#lastFailure = outcome;
     await this.stopRingback();
     if (this.#earlyMedia) {

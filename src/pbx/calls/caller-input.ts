@@ -15,6 +15,7 @@ export class CallerInput {
   #playbacks = new Map<string, (end: PlaybackEnd) => void>();
   /** Ends that came before anyone waited for them (a short prompt racing its own start). */
   #unclaimed = new Map<string, PlaybackEnd>();
+  #closed = false;
 
   /** A key pressed: handed to whoever waits, else kept (bounded). */
   key(key: string): void {
@@ -30,7 +31,7 @@ export class CallerInput {
   /** The next key, or undefined after `timeoutMs` without one. */
   nextKey(timeoutMs: number): Promise<string | undefined> {
     const kept = this.#keys.shift();
-    if (kept !== undefined) return Promise.resolve(kept);
+    if (kept !== undefined || this.#closed) return Promise.resolve(kept);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#keyWaiter = undefined;
@@ -75,6 +76,7 @@ export class CallerInput {
 
   /** The call ended: everyone waiting is released. */
   close(): void {
+    this.#closed = true;
     this.#keyWaiter?.(undefined);
     for (const done of this.#playbacks.values()) done({ reason: 'stopped' });
     this.#playbacks.clear();
