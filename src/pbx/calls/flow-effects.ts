@@ -2,17 +2,16 @@
 // call's legs and media. The simulator implements the same interface from a scenario, so what
 // a simulation shows is what a call does.
 import type { Logger } from 'pino';
-import {
-  CallerGone,
-  type CallerIdentity,
-  type EmailMessage,
-  type FlowEffects,
-  type HttpReply,
-  type HttpRequest,
-  type PromptRef,
-  type RingOutcome,
-  type RingRequest,
-  type RingTarget,
+import type {
+  CallerIdentity,
+  EmailMessage,
+  FlowEffects,
+  HttpReply,
+  HttpRequest,
+  PromptRef,
+  RingOutcome,
+  RingRequest,
+  RingTarget,
 } from '../../flows/index.ts';
 import type { PromptSource } from '../../media/index.ts';
 import { parseSipUri, SipRequest, type Target } from '../../sip/index.ts';
@@ -38,27 +37,12 @@ export interface FlowServices {
 
 export class CallFlowEffects implements FlowEffects {
   #recordings = 0;
-  /** Rejects with CallerGone once the call is over; never resolves. */
-  readonly #gone: Promise<never>;
 
   constructor(
     private readonly call: Call,
     private readonly tenant: TenantRoute,
     private readonly services: FlowServices,
-  ) {
-    this.#gone = call.ended().then(() => Promise.reject(new CallerGone()));
-    // Only ever raced against a wait; a call that ends between waits is no failure.
-    this.#gone.catch(() => {});
-  }
-
-  /**
-   * Waits for what the call is doing for the flow, but never past the end of the call: a
-   * prompt still being prepared when the caller hangs up would otherwise wait for a playback
-   * end that the released endpoint never reports, and the flow would never finish.
-   */
-  #whileLive<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.#gone]);
-  }
+  ) {}
 
   now(): Date {
     return new Date();
@@ -79,11 +63,11 @@ export class CallFlowEffects implements FlowEffects {
       this.services.log.warn({ call: this.call.id, node: opts.nodeId }, 'prompt not found; skipped');
       return undefined;
     }
-    return this.#whileLive(this.call.playToCaller(source, opts.bargeIn));
+    return this.call.playToCaller(source, opts.bargeIn);
   }
 
   readDigit(timeoutMs: number): Promise<string | undefined> {
-    return this.#whileLive(this.call.readDigit(timeoutMs));
+    return this.call.readDigit(timeoutMs);
   }
 
   ring(req: RingRequest): Promise<RingOutcome> {
@@ -110,14 +94,7 @@ export class CallFlowEffects implements FlowEffects {
       );
       return 'failed';
     }
-    // Admitted as an external call: if the caller left meanwhile, the step is never rung and
-    // would keep its place under the tenant's concurrent-call limit (release is idempotent).
-    try {
-      return await this.call.ringAndTalk(step);
-    } catch (e) {
-      step.external?.release();
-      throw e;
-    }
+    return this.call.ringAndTalk(step);
   }
 
   async forwardSip(req: {
