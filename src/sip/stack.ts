@@ -16,6 +16,7 @@ import {
 } from './parser.ts';
 import { checkRequest, DEFAULT_POLICY, type RequestPolicy } from './policy.ts';
 import { type Resolver, SystemResolver } from './resolver.ts';
+import { ExpiryQueue } from './transactions/expiry-queue.ts';
 import { InviteClientTransaction } from './transactions/invite-client-transaction.ts';
 import { InviteServerTransaction } from './transactions/invite-server-transaction.ts';
 import { clientKey, responseKey, serverKey } from './transactions/keys.ts';
@@ -73,6 +74,8 @@ export class SipStack {
   readonly resolver: Resolver;
   readonly #transports = new Map<TransportProtocol, Transport>();
   readonly #server = new Map<string, ServerTransaction>();
+  /** Timer J of every completed non-INVITE server transaction (§17.2.2). */
+  readonly #timerJ: ExpiryQueue;
   readonly #client = new Map<string, ClientTransaction>();
   readonly #ours = new Set<string>();
   readonly #channels = new WeakMap<Transaction, Channel>();
@@ -88,6 +91,7 @@ export class SipStack {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.policy = { ...DEFAULT_POLICY, ...options.policy };
     this.resolver = options.resolver ?? new SystemResolver();
+    this.#timerJ = new ExpiryQueue(64 * this.timers.T1);
     this.#delegate = delegate;
     for (const t of options.transports) this.#transports.set(t.protocol, t);
   }
@@ -107,6 +111,7 @@ export class SipStack {
 
   async stop(): Promise<void> {
     for (const t of [...this.#server.values(), ...this.#client.values()]) t.dispose();
+    this.#timerJ.clear();
     for (const t of this.#transports.values()) await t.close();
   }
 
@@ -121,7 +126,7 @@ export class SipStack {
     timers: number;
     connections: number;
   } {
-    let timers = 0;
+    let timers = this.#timerJ.pendingTimers;
     for (const t of [...this.#server.values(), ...this.#client.values()]) timers += t.pendingTimers;
     let connections = 0;
     for (const t of this.#transports.values()) connections += t.connectionCount;
@@ -243,7 +248,7 @@ export class SipStack {
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(key, request, channel, this.timers, (r) => createResponse(r, 100))
-        : new NonInviteServerTransaction(key, request, channel, this.timers);
+        : new NonInviteServerTransaction(key, request, channel, this.timers, this.#timerJ);
     this.track(this.#server, tx);
     channel.bind(tx);
     return tx;
@@ -416,10 +421,17 @@ export class SipStack {
   private track<T extends Transaction>(table: Map<string, T>, tx: T): void {
     table.get(tx.id)?.dispose();
     table.set(tx.id, tx);
-    tx.onRemove = () => {
-      if (table.get(tx.id) === tx) table.delete(tx.id);
-    };
+    tx.onRemove =
+      (table as Map<string, Transaction>) === this.#server ? this.#untrackServer : this.#untrackClient;
   }
+
+  // One remover per table, not a closure per transaction.
+  readonly #untrackServer = (tx: Transaction): void => {
+    if (this.#server.get(tx.id) === tx) this.#server.delete(tx.id);
+  };
+  readonly #untrackClient = (tx: Transaction): void => {
+    if (this.#client.get(tx.id) === tx) this.#client.delete(tx.id);
+  };
 }
 
 /** The attempts of one request across RFC 3263 targets: the one that is live, and a count. */

@@ -14,6 +14,7 @@ import {
   type SipResponse,
   type TransactionChannel,
 } from '../../src/sip/index.ts';
+import { ExpiryQueue } from '../../src/sip/transactions/expiry-queue.ts';
 
 const T = { T1: 500, T2: 4000, T4: 5000 };
 
@@ -288,5 +289,49 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     const tx = new NonInviteServerTransaction('k', req, new Wire(true), T);
     tx.respond(createResponse(req, 200));
     expect(tx.state).toBe('terminated');
+  });
+});
+
+describe('Timer J shared by a stack (ExpiryQueue)', () => {
+  it('ends each completed transaction 64*T1 after its final response, with one timer for all', () => {
+    const queue = new ExpiryQueue(64 * 500, Date.now);
+    const wire = new Wire(false);
+    const txs = ['a', 'b', 'c'].map((id) => {
+      const req = request('REGISTER');
+      const tx = new NonInviteServerTransaction(id, req, wire, T, queue);
+      tx.respond(createResponse(req, 200));
+      vi.advanceTimersByTime(1000);
+      return tx;
+    });
+    expect(queue.pendingTimers).toBe(1);
+    expect(txs.map((t) => t.pendingTimers)).toEqual([0, 0, 0]);
+    // The first completed at 0, the last at 2000; the clock is at 3000.
+    vi.advanceTimersByTime(64 * 500 - 3000 - 1);
+    expect(txs.map((t) => t.state)).toEqual(['completed', 'completed', 'completed']);
+    // Until then retransmissions still get the final response.
+    txs[0]!.receiveRequest(request('REGISTER'));
+    expect(wire.count(isStatus(200))).toBe(4);
+    vi.advanceTimersByTime(1);
+    expect(txs.map((t) => t.state)).toEqual(['terminated', 'completed', 'completed']);
+    vi.advanceTimersByTime(1000);
+    expect(txs.map((t) => t.state)).toEqual(['terminated', 'terminated', 'completed']);
+    vi.advanceTimersByTime(1000);
+    expect(txs.map((t) => t.state)).toEqual(['terminated', 'terminated', 'terminated']);
+    expect(queue.size).toBe(0);
+    expect(queue.pendingTimers).toBe(0);
+  });
+
+  it('skips a transaction that ended otherwise, and clear() leaves no timer', () => {
+    const queue = new ExpiryQueue(64 * 500, Date.now);
+    const req = request('REGISTER');
+    const tx = new NonInviteServerTransaction('k', req, new Wire(false), T, queue);
+    tx.respond(createResponse(req, 200));
+    tx.dispose();
+    vi.advanceTimersByTime(64 * 500);
+    expect(tx.state).toBe('terminated');
+    queue.add({ expire: () => expect.unreachable() });
+    queue.clear();
+    vi.advanceTimersByTime(64 * 500);
+    expect(queue.pendingTimers).toBe(0);
   });
 });

@@ -62,7 +62,7 @@ export interface ServerTransactionUser extends TransactionUser {
 export abstract class Transaction {
   #state: TransactionState;
   #request: SipRequest | undefined;
-  /** Created on the first timer: most transactions hold one or two at a time. */
+  /** Created with the first timer and dropped with the last: most hold one or two at a time. */
   #timers: Map<string, NodeJS.Timeout> | undefined;
   /** Called by the stack's transaction table on termination. */
   onRemove: ((t: Transaction) => void) | undefined;
@@ -120,7 +120,7 @@ export abstract class Transaction {
       this.#timers = timers;
     }
     const t = setTimeout(() => {
-      timers.delete(name);
+      this.forgetTimer(name);
       fire();
     }, ms);
     timers.set(name, t);
@@ -130,15 +130,21 @@ export abstract class Transaction {
     const t = this.#timers?.get(name);
     if (t) {
       clearTimeout(t);
-      this.#timers?.delete(name);
+      this.forgetTimer(name);
     }
+  }
+
+  /** An empty map is dropped: a completed transaction waits out Timer J with none. */
+  private forgetTimer(name: string): void {
+    const timers = this.#timers;
+    if (timers?.delete(name) && timers.size === 0) this.#timers = undefined;
   }
 
   private clearTimers(): void {
     const timers = this.#timers;
     if (!timers) return;
     for (const t of timers.values()) clearTimeout(t);
-    timers.clear();
+    this.#timers = undefined;
   }
 
   /** Sends a message; returns its bytes (empty once terminated). */
