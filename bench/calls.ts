@@ -231,6 +231,10 @@ async function registerRamp(t: RegTarget): Promise<{ best: number; rows: Row[] }
     const others = othersMeter();
     loop.reset();
     const drops0 = udpReceiveDrops();
+    // Which socket drops: the registrar's (counted across the step) or sipp's (sampled while it lives).
+    const targetPort = Number(t.remote.split(':').pop());
+    const targetDrops0 = udpDropsByPort().get(targetPort) ?? 0;
+    let sippDrops = 0;
     const started = performance.now();
     const sipp = startSipp({
       scenario: 'reg.xml',
@@ -246,9 +250,11 @@ async function registerRamp(t: RegTarget): Promise<{ best: number; rows: Row[] }
     let genCpu = { seconds: 0, percent: 0 };
     const sample = setInterval(() => {
       genCpu = gen();
+      sippDrops = Math.max(sippDrops, udpDropsByPort().get(port) ?? 0);
     }, 500);
     const { killed } = await finish(sipp, (REG_STEP_S + 20) * 1000);
     clearInterval(sample);
+    const targetDrops = (udpDropsByPort().get(targetPort) ?? 0) - targetDrops0;
     const wall = (performance.now() - started) / 1000;
     const s = sipp.stats() ?? emptyStats();
     const srv = server();
@@ -262,6 +268,8 @@ async function registerRamp(t: RegTarget): Promise<{ best: number; rows: Row[] }
       'fail %': r1(pct(s.failed, s.created)),
       retrans: s.retransmissions,
       'udp drops': udpReceiveDrops() - drops0,
+      [`at ${t.label}`]: targetDrops,
+      'at sipp': sippDrops,
       'achieved/s': Math.round(achieved),
       [`${t.label} CPU %`]: Math.round(srv.percent),
       'sipp CPU %': Math.round(genCpu.percent),
