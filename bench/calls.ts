@@ -42,7 +42,7 @@ const chosen = SECTIONS.filter((s) => process.argv.includes(s));
 const run = (s: (typeof SECTIONS)[number]) => chosen.length === 0 || chosen.includes(s);
 
 const USERS = Number(process.env.BENCH_USERS ?? (quick ? 200 : 1000));
-const REG_STEP_S = quick ? 4 : 10;
+const REG_STEP_S = Number(process.env.BENCH_REG_SECONDS ?? (quick ? 4 : 10));
 const REG_RATES = process.env.BENCH_REG_RATES
   ? process.env.BENCH_REG_RATES.split(',').map(Number)
   : quick
