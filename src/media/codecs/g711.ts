@@ -78,14 +78,15 @@ export function g711Decode(
   return out;
 }
 
-/** Encodes 16-bit linear PCM (values are clamped) into G.711 bytes. */
+/** Encodes 16-bit linear PCM (values are clamped) into G.711 bytes, at `offset` in `out`. */
 export function g711Encode(
   law: G711Law,
   pcm: Int16Array,
   out: Uint8Array = new Uint8Array(pcm.length),
+  offset = 0,
 ): Uint8Array {
   const table = law === 'PCMU' ? PCM_TO_ULAW : PCM_TO_ALAW;
-  for (let i = 0; i < pcm.length; i++) out[i] = table[(pcm[i] as number) + 32768] as number;
+  for (let i = 0; i < pcm.length; i++) out[offset + i] = table[(pcm[i] as number) + 32768] as number;
   return out;
 }
 

@@ -81,6 +81,13 @@ export class InbandDtmfDetector {
     return found;
   }
 
+  /** Audio stopped (nothing received): what was collected is no digit, and a digit may repeat. */
+  pause(): void {
+    this.fill = 0;
+    this.candidate = undefined;
+    this.reported = undefined;
+  }
+
   private classify(): DtmfDigit | undefined {
     let energy = 0;
     for (let i = 0; i < BLOCK; i++) energy += (this.block[i] as number) ** 2;

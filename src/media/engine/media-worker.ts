@@ -3,7 +3,7 @@
 import { type DtmfDigit, isDtmfDigit, TelephoneEventEncoder } from '../dtmf/telephone-event.ts';
 import { MediaError } from '../errors.ts';
 import { ConferenceMixer } from './conference-mixer.ts';
-import { MediaClock } from './media-clock.ts';
+import { MediaClock, SLOTS } from './media-clock.ts';
 import { Player } from './player.ts';
 import { PromptCache } from './prompt-cache.ts';
 import type {
@@ -22,10 +22,12 @@ const HOUSEKEEPING_TICKS = 25;
 export class MediaWorker {
   private readonly sessions = new Map<EndpointId, RtpSession>();
   private readonly players = new Map<RtpSession, Player>();
+  /** Players by the slot of the frame they send in: the least used slot takes the next one. */
+  private readonly phases = Array.from({ length: SLOTS }, () => new Map<RtpSession, Player>());
   private readonly recorders = new Map<string, Recorder>();
   private readonly conferences = new Map<string, ConferenceMixer>();
   private readonly prompts = new PromptCache();
-  private readonly clock = new MediaClock((now, frame) => this.tick(now, frame));
+  private readonly clock = new MediaClock((now, slot) => this.tick(now, slot));
   /** Endpoints sending at a ptime that is not a multiple of 20 ms: paced every 10 ms. */
   private readonly paced = new Set<RtpSession>();
   private readonly playGeneration = new Map<RtpSession, number>();
@@ -177,7 +179,9 @@ export class MediaWorker {
       this.emit({ type: 'playback-ended', endpointId: s.id, playbackId, reason: 'replaced' });
       return;
     }
-    this.players.set(s, new Player(playbackId, pcm, options.loop ?? false, options.stopOnDtmf ?? false));
+    const player = new Player(playbackId, pcm, options.loop ?? false, options.stopOnDtmf ?? false);
+    this.players.set(s, player);
+    this.phases.reduce((a, b) => (b.size < a.size ? b : a)).set(s, player);
     s.localOutput++;
     if (options.stopOnDtmf) s.listensForDtmf = true;
   }
@@ -190,6 +194,7 @@ export class MediaWorker {
     const p = this.players.get(s);
     if (!p) return;
     this.players.delete(s);
+    for (const phase of this.phases) phase.delete(s);
     s.localOutput--;
     if (p.stopOnDtmf) s.listensForDtmf = false;
     this.emit({
@@ -254,26 +259,31 @@ export class MediaWorker {
     if (this.sessions.size === 0) this.clock.dispose();
   }
 
-  private tick(now: number, frame: boolean): void {
+  private tick(now: number, slot: number): void {
     const started = performance.now();
-    if (frame) this.frameTick(now);
-    // Every 10 ms while some endpoint sends 10/30/50 ms packets (the clock is fine then).
-    for (const s of this.paced) if (!s.pace(now)) this.paced.delete(s);
-    this.clock.fine = this.paced.size > 0;
+    // Prompts first: they need nothing else of this tick, and what goes out early in the tick
+    // is what keeps its 20 ms spacing when the rest of the tick takes longer than usual.
+    this.sendPrompts(now, slot);
+    if (slot === 0) this.frameTick(now);
+    // Every 10 ms while some endpoint sends 10/30/50 ms packets.
+    if (slot % 2 === 0) for (const s of this.paced) if (!s.pace(now)) this.paced.delete(s);
+    this.clock.fine = this.paced.size > 0 || this.phases.some((p, i) => i > 0 && p.size > 0);
     const spent = performance.now() - started;
     this.tickCpuMs += spent;
     if (spent > this.maxTickMs) this.maxTickMs = spent;
   }
 
-  private frameTick(now: number): void {
-    this.ticks++;
-    // Prompts first: they need nothing else of this tick, and what goes out early in the tick
-    // is what keeps its 20 ms spacing when the rest of the tick takes longer than usual.
-    for (const [s, p] of this.players) {
+  /** Sends the frame of each prompt whose slot this is. */
+  private sendPrompts(now: number, slot: number): void {
+    for (const [s, p] of this.phases[slot] as Map<RtpSession, Player>) {
       const frame = p.next();
       if (frame) s.sendFrame(frame, now);
       else this.stopPlayer(s, 'completed');
     }
+  }
+
+  private frameTick(now: number): void {
+    this.ticks++;
     for (const s of this.sessions.values()) if (s.needsPcm || s.sendingDtmf) s.tick(now);
     const busy = (s: RtpSession) => this.players.has(s);
     for (const c of this.conferences.values()) c.tick(now, busy);
@@ -281,7 +291,9 @@ export class MediaWorker {
       rec.tick();
       if (rec.full) void this.endRecording(id, 'max-duration');
     }
-    if (this.ticks % HOUSEKEEPING_TICKS === 0) for (const s of this.sessions.values()) s.housekeeping(now);
+    // Each endpoint every half second, a 25th of them per frame: no tick carries them all.
+    let i = this.ticks;
+    for (const s of this.sessions.values()) if (i++ % HOUSEKEEPING_TICKS === 0) s.housekeeping(now);
   }
 
   async dispose(): Promise<void> {
