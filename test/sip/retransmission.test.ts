@@ -2,7 +2,7 @@
 // response gets that response again, byte for byte, and never reaches the TU twice. The
 // completed transaction keeps only the response's bytes, so this is what proves they suffice.
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createResponse, SipStack, UdpTransport } from '../../src/sip/index.ts';
 
 const register = (port: number, branch: string) =>
@@ -76,6 +76,32 @@ describe('non-INVITE retransmission absorption over UDP (§17.2.2)', () => {
     // A new branch is a new transaction: the TU sees it.
     ua.socket.send(register(ua.port, 'twice'), to, '127.0.0.1');
     expect((await ua.next()).toString()).toContain(';n=2');
+    expect(calls).toBe(2);
+  });
+
+  it('forgets the transaction when Timer J (64*T1, from the stack-wide queue) has run out', async () => {
+    let calls = 0;
+    const stack = new SipStack(
+      { transports: [new UdpTransport({ host: '127.0.0.1', port: 0 })], timers: { T1: 5 } },
+      {
+        onRequest: (req, tx) => {
+          calls++;
+          tx.respond(createResponse(req, 200));
+        },
+      },
+    );
+    await stack.start();
+    cleanup.push(() => stack.stop());
+    const ua = await client();
+    const to = stack.transport('udp')!.localPort;
+    const req = register(ua.port, 'expiring');
+    ua.socket.send(req, to, '127.0.0.1');
+    await ua.next();
+    expect(stack.stats.serverTransactions).toBe(1);
+    await vi.waitFor(() => expect(stack.stats).toMatchObject({ serverTransactions: 0, timers: 0 }));
+    // Terminated: the same request is new again (§17.2.2).
+    ua.socket.send(req, to, '127.0.0.1');
+    await ua.next();
     expect(calls).toBe(2);
   });
 });
