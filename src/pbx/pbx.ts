@@ -205,7 +205,7 @@ export class Pbx {
     const done = (p: Promise<void>) =>
       p.catch((e: unknown) => {
         this.#log.error({ err: e, method: request.method }, 'request handler failed');
-        const status = tx.lastResponse?.status ?? 0;
+        const status = tx.lastStatus;
         if (status < 200) tx.respond(createResponse(request, 500));
       });
     switch (request.method) {
