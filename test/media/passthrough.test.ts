@@ -136,4 +136,15 @@ describe('rtcp-mux', () => {
     for (let i = 0; i < 50 && (await bindable(ep.port + 1)); i++) await delay(20);
     expect(await bindable(ep.port + 1)).toBe(false);
   });
+
+  it('a re-INVITE that adds mux moves the reports onto the RTP port', async () => {
+    const { peer, ep } = await call('PCMA', 'mux2');
+    const { negotiated } = createAnswer(parseSdp(peer.offer('PCMA', { rtcpMux: true })), {
+      address: ep.address,
+      port: ep.port,
+    });
+    await engine.configureEndpoint(ep.id, negotiated);
+    expect(await bindable(ep.port + 1)).toBe(true);
+    await eventually(() => peer.rtcp.length > 0);
+  });
 });

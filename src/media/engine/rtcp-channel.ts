@@ -18,6 +18,8 @@ export interface RtcpSender {
   readonly packetsSent: number;
   readonly octetsSent: number;
   readonly stats: ReceiverStats;
+  /** Where RTP goes (latched): muxed RTCP goes there too. */
+  readonly rtpRemote: Address | undefined;
   /** Our RTP timestamp for the wall-clock instant `now`. */
   rtpTimestamp(now: number): number;
 }
@@ -54,7 +56,9 @@ export class RtcpChannel {
 
   configure(media: NegotiatedAudio, remoteChanged: boolean, now: number, intervalMs: number): void {
     this.mux = media.rtcpMux;
-    if (remoteChanged) this.remote = { address: media.remoteAddress, port: media.remoteRtcpPort };
+    // Without mux: the SDP's RTCP address, until the peer's reports show where it really is.
+    if (!this.mux && (remoteChanged || !this.remote))
+      this.remote = { address: media.remoteAddress, port: media.remoteRtcpPort };
     this.next = now + intervalMs * (0.5 + Math.random());
     if (this.mux && this.socket) {
       closeQuietly(this.socket);
@@ -75,11 +79,6 @@ export class RtcpChannel {
     }
   }
 
-  /** With rtcp-mux, reports go where RTP latched. */
-  latched(remote: Address): void {
-    if (this.mux) this.remote = remote;
-  }
-
   /** A compound packet from the peer; false if it does not parse. */
   receive(buf: Buffer, rinfo: RemoteInfo, muxed: boolean): boolean {
     let packets: RtcpPacket[];
@@ -89,7 +88,7 @@ export class RtcpChannel {
       return false;
     }
     // Without mux, the peer's real RTCP address (NAT) is where its reports come from.
-    if (!muxed) this.remote = { address: rinfo.address, port: rinfo.port };
+    if (!muxed && !this.mux) this.remote = { address: rinfo.address, port: rinfo.port };
     const now = performance.now();
     for (const p of packets) {
       if (p.type === 'sr') this.sender.stats.onSenderReport(p.sender.ntpSeconds, p.sender.ntpFraction, now);
@@ -109,7 +108,8 @@ export class RtcpChannel {
 
   /** Sends a report when one is due (§6.3.1: randomised between 0.5 and 1.5 intervals). */
   maybeReport(now: number, intervalMs: number): void {
-    if (now < this.next || !this.remote) return;
+    const to = this.destination();
+    if (now < this.next || !to) return;
     this.next = now + intervalMs * (0.5 + Math.random());
     const src = this.sender;
     const block = src.stats.reportBlock(now);
@@ -131,18 +131,22 @@ export class RtcpChannel {
           }
         : { type: 'rr', ssrc: src.ssrc, reports };
     const buf = serializeRtcp([report, { type: 'sdes', chunks: [{ ssrc: src.ssrc, cname: src.cname }] }]);
-    this.sendSocket()?.send(buf, this.remote.port, this.remote.address);
+    this.sendSocket()?.send(buf, to.port, to.address);
   }
 
   private sendSocket(): Socket | undefined {
     return this.mux ? this.rtp : this.socket;
   }
 
+  private destination(): Address | undefined {
+    return this.mux ? this.sender.rtpRemote : this.remote;
+  }
+
   /** Closes both sockets, after a BYE (§6.6) if we sent anything, so the peer stops expecting us. */
   close(configured: boolean): void {
     this.closed = true;
     const sock = this.sendSocket();
-    const to = this.remote;
+    const to = this.destination();
     const other = sock === this.rtp ? this.socket : this.rtp;
     if (other) closeQuietly(other);
     if (!sock) return;

@@ -86,6 +86,10 @@ export class RtpSession {
     );
   }
 
+  get rtpRemote(): { address: string; port: number } | undefined {
+    return this.remote;
+  }
+
   get cname(): string {
     return `switchboard-${this.id}`;
   }
@@ -209,7 +213,6 @@ export class RtpSession {
     if (!this.latched) {
       this.latched = true;
       this.remote = { address: rinfo.address, port: rinfo.port };
-      this.rtcp.latched(this.remote);
       this.host.emit({ type: 'latched', endpointId: this.id, address: rinfo.address, port: rinfo.port });
     } else if (rinfo.port !== this.remote?.port || rinfo.address !== this.remote.address) {
       this.rejected++;
