@@ -10,7 +10,9 @@ import type { HttpReply, HttpRequest } from '../flows/effects.ts';
 
 export const MAX_REPLY_BYTES = 64 * 1024;
 
-const privateRanges = new BlockList();
+// Two lists: a BlockList checks IPv4 addresses against its IPv6 rules too (as mapped
+// addresses), so one list holding ::ffff:0:0/96 would call every IPv4 address private.
+const private4 = new BlockList();
 for (const [net, bits] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -22,21 +24,27 @@ for (const [net, bits] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const)
-  privateRanges.addSubnet(net, bits, 'ipv4');
+  private4.addSubnet(net, bits, 'ipv4');
+const private6 = new BlockList();
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
+  // Mapped IPv4 in hex form (::ffff:7f00:1): refused whatever it maps to.
   ['::ffff:0:0', 96],
 ] as const)
-  privateRanges.addSubnet(net, bits, 'ipv6');
+  private6.addSubnet(net, bits, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
-  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return private4.check(address, 'ipv4');
+  // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is that IPv4 address.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return private4.check(mapped, 'ipv4');
+  return private6.check(address, 'ipv6');
 }
 
 export interface FlowHttpOptions {
