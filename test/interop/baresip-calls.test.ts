@@ -9,21 +9,15 @@
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signUpCompany } from '../helpers/accounts.ts';
-import { BARESIP_BIN, type Baresip, type BaresipEvent, startBaresip } from '../helpers/baresip.ts';
+import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
+import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { assertToneInWav, toneInWav } from '../helpers/tone.ts';
 
-interface Ext {
-  lineId: string;
-  username: string;
-  password: string;
-  domain: string;
-}
-
 let server: TestServer;
 let admin: ApiClient;
-const exts = new Map<string, Ext>();
+let exts = new Map<string, Extension>();
 
 const pbx = () => {
   const p = server?.running.pbx;
@@ -35,19 +29,9 @@ const running: Baresip[] = [];
 
 /** A baresip phone registered at our server as extension `ext`. */
 async function phone(ext: string, o: { hz: number; autoAnswer: boolean }): Promise<Baresip> {
-  const e = exts.get(ext) as Ext;
-  const b = await startBaresip({
-    name: `ext${ext}`,
-    account: {
-      user: e.username,
-      password: e.password,
-      domain: e.domain,
-      registrar: `127.0.0.1:${pbx().sipPort}`,
-      displayName: `Ext ${ext}`,
-    },
-    tone: { hz: o.hz },
-    record: true,
-    autoAnswer: o.autoAnswer,
+  const b = await extensionPhone(server, `ext${ext}`, exts.get(ext) as Extension, {
+    ...o,
+    displayName: `Ext ${ext}`,
   });
   running.push(b);
   return b;
@@ -84,18 +68,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('calls between baresip phones through 
     server = await startTestServer('pglite', { sipEnabled: true }, { digestAlgorithms: ['MD5'] });
     const company = await signUpCompany(server);
     admin = company.admin;
-    for (const ext of ['201', '202']) {
-      const person = await admin.post('/api/people', { firstName: 'Ext', lastName: ext, extension: ext });
-      expect(person.status).toBe(201);
-      const line = await admin.post(`/api/people/${person.body.id}/line`, {});
-      expect(line.status, JSON.stringify(line.body)).toBe(201);
-      exts.set(ext, {
-        lineId: line.body.id,
-        username: line.body.sipUsername,
-        password: line.body.sipPassword,
-        domain: line.body.sipDomain,
-      });
-    }
+    exts = await createExtensions(admin, ['201', '202']);
   }, 60_000);
 
   afterEach(async () => {
@@ -108,7 +81,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('calls between baresip phones through 
   it('201 calls 202, which answers: each hears the other’s tone through our media; 201 hangs up', async () => {
     const a = await phone('201', { hz: 1000, autoAnswer: false });
     const b = await phone('202', { hz: 600, autoAnswer: true });
-    const domain = (exts.get('202') as Ext).domain;
+    const domain = (exts.get('202') as Extension).domain;
 
     await a.dial(`sip:202@${domain}`);
     const incoming = await b.waitFor('incoming');
@@ -146,7 +119,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('calls between baresip phones through 
   it('201 calls 202, which rings: 201 hears our ringback, hangs up; 202 is cancelled', async () => {
     const a = await phone('201', { hz: 1000, autoAnswer: false });
     const b = await phone('202', { hz: 600, autoAnswer: false });
-    const domain = (exts.get('202') as Ext).domain;
+    const domain = (exts.get('202') as Extension).domain;
 
     await a.dial(`sip:202@${domain}`);
     await b.waitFor('incoming');

@@ -12,19 +12,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/media/audio/wav.ts';
 import type { PbxEvent } from '../../src/pbx/events.ts';
 import { signUpCompany } from '../helpers/accounts.ts';
-import { BARESIP_BIN, type Baresip, type BaresipEvent, startBaresip } from '../helpers/baresip.ts';
+import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
+import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { assertToneInWav, toneInWav } from '../helpers/tone.ts';
 import { sine } from '../media/rtp-peer.ts';
-
-interface Ext {
-  personId: string;
-  lineId: string;
-  username: string;
-  password: string;
-  domain: string;
-}
 
 let server: TestServer;
 let admin: ApiClient;
@@ -34,7 +27,7 @@ const hookRequests: { body: string; contentType: string | undefined }[] = [];
 let hookReply = '3';
 let promptId = '';
 let work = '';
-const exts = new Map<string, Ext>();
+let exts = new Map<string, Extension>();
 const running: Baresip[] = [];
 const flowEvents: Extract<PbxEvent, { type: 'flow' }>[] = [];
 
@@ -48,19 +41,7 @@ const outgoing = (type: BaresipEvent['type']) => (e: BaresipEvent) =>
   e.type === type && e.direction === 'outgoing';
 
 async function phone(ext: string, o: { hz: number; autoAnswer: boolean }): Promise<Baresip> {
-  const e = exts.get(ext) as Ext;
-  const b = await startBaresip({
-    name: `flow${ext}`,
-    account: {
-      user: e.username,
-      password: e.password,
-      domain: e.domain,
-      registrar: `127.0.0.1:${pbx().sipPort}`,
-    },
-    tone: { hz: o.hz },
-    record: true,
-    autoAnswer: o.autoAnswer,
-  });
+  const b = await extensionPhone(server, `flow${ext}`, exts.get(ext) as Extension, o);
   running.push(b);
   return b;
 }
@@ -82,7 +63,7 @@ function flow(opts: { oneRings: boolean }) {
     }),
     opts.oneRings
       ? node('ring', 'ring', 'Ring 202', {
-          targets: [{ kind: 'person', id: (exts.get('202') as Ext).personId }],
+          targets: [{ kind: 'person', id: (exts.get('202') as Extension).personId }],
           strategy: 'simultaneous',
           timeoutSec: 20,
         })
@@ -161,19 +142,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
       if (e.type === 'flow') flowEvents.push(e);
     });
     admin = (await signUpCompany(server)).admin;
-    for (const ext of ['201', '202']) {
-      const person = await admin.post('/api/people', { firstName: 'Ext', lastName: ext, extension: ext });
-      expect(person.status).toBe(201);
-      const line = await admin.post(`/api/people/${person.body.id}/line`, {});
-      expect(line.status, JSON.stringify(line.body)).toBe(201);
-      exts.set(ext, {
-        personId: person.body.id,
-        lineId: line.body.id,
-        username: line.body.sipUsername,
-        password: line.body.sipPassword,
-        domain: line.body.sipDomain,
-      });
-    }
+    exts = await createExtensions(admin, ['201', '202']);
     const form = new FormData();
     form.set('name', 'Jingle 800 Hz');
     form.set('file', new Blob([toneWav(800, 3000)], { type: 'audio/wav' }), 'jingle.wav');
@@ -197,7 +166,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     const caller = await phone('201', { hz: 1000, autoAnswer: false });
     const agent = await phone('202', { hz: 600, autoAnswer: true });
     const seen = flowEvents.length;
-    const domain = (exts.get('201') as Ext).domain;
+    const domain = (exts.get('201') as Extension).domain;
     await caller.dial(`sip:500@${domain}`);
     // The menu answers the call itself.
     await caller.waitFor(outgoing('established'));
@@ -221,7 +190,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     await pbx().cdrs.flush();
     const list = await admin.get('/api/calls?limit=1');
     const cdr = list.body.items[0];
-    expect(cdr).toMatchObject({ direction: 'internal', calleeLineId: (exts.get('202') as Ext).lineId });
+    expect(cdr).toMatchObject({ direction: 'internal', calleeLineId: (exts.get('202') as Extension).lineId });
     expect(cdr.disposition).toBe('answered');
   }, 60_000);
 
@@ -231,7 +200,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     const caller = await phone('201', { hz: 1000, autoAnswer: false });
     const seen = flowEvents.length;
     const before = hookRequests.length;
-    await caller.dial(`sip:500@${(exts.get('201') as Ext).domain}`);
+    await caller.dial(`sip:500@${(exts.get('201') as Extension).domain}`);
     await caller.waitFor(outgoing('established'));
     await delay(1500);
     await caller.command('sndcode', '2');
@@ -251,7 +220,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     const caller = await phone('201', { hz: 1000, autoAnswer: false });
     const agent = await phone('202', { hz: 600, autoAnswer: true });
     const seen = flowEvents.length;
-    await caller.dial(`sip:500@${(exts.get('201') as Ext).domain}`);
+    await caller.dial(`sip:500@${(exts.get('201') as Extension).domain}`);
     await caller.waitFor(outgoing('established'));
     await caller.waitFor(outgoing('closed'), { timeoutMs: 30_000 });
     const run = await flowEnded(seen);
@@ -272,7 +241,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     const caller = await phone('201', { hz: 1000, autoAnswer: false });
     const agent = await phone('202', { hz: 600, autoAnswer: true });
     const seen = flowEvents.length;
-    await caller.dial(`sip:500@${(exts.get('201') as Ext).domain}`);
+    await caller.dial(`sip:500@${(exts.get('201') as Extension).domain}`);
     await caller.waitFor(outgoing('established'));
     // Published while the caller is in the menu: key 1 now hangs up, for new calls only.
     const second = await publish({ oneRings: false });
@@ -286,7 +255,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call flows on live calls (baresip)', 
     expect(run.steps.map((s) => s.nodeId)).toEqual(['entry', 'menu', 'ring', 'end']);
 
     const mark = caller.mark();
-    await caller.dial(`sip:500@${(exts.get('201') as Ext).domain}`);
+    await caller.dial(`sip:500@${(exts.get('201') as Extension).domain}`);
     await caller.waitFor(outgoing('established'), { since: mark });
     await delay(1000);
     await caller.command('sndcode', '1');

@@ -2,6 +2,7 @@
 // never with a broken structure), published as numbered versions that new calls follow,
 // rolled back by publishing a copy of an old version, analysed and simulated without a call.
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -107,6 +108,19 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
     return row;
   }
 
+  /** PUT and import: a structurally valid workspace becomes the draft, on record. */
+  async function replaceDraft(req: FastifyRequest, json: unknown, what: string, action: string) {
+    const tenantId = tenantIdOf(req);
+    const ws = parseOrRefuse(json, what);
+    await saveDraft(tenantId, ws);
+    await audit(store.db, req, {
+      action,
+      resource: 'workspace',
+      details: { nodes: ws.nodes.length, edges: ws.edges.length },
+    });
+    return draftView(tenantId);
+  }
+
   async function draftView(tenantId: string) {
     const row = await workspaceRow(store.db, tenantId);
     const draft = draftJson(row) as Record<string, unknown>;
@@ -196,17 +210,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: draftSchema, 400: issuesErrorSchema, 413: errorBodySchema },
       },
     },
-    async (req) => {
-      const tenantId = tenantIdOf(req);
-      const ws = parseOrRefuse(req.body.draft, 'draft');
-      await saveDraft(tenantId, ws);
-      await audit(store.db, req, {
-        action: 'workspace.save',
-        resource: 'workspace',
-        details: { nodes: ws.nodes.length, edges: ws.edges.length },
-      });
-      return draftView(tenantId);
-    },
+    (req) => replaceDraft(req, req.body.draft, 'draft', 'workspace.save'),
   );
 
   app.get(
@@ -246,17 +250,7 @@ export const workspaceRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: draftSchema, 400: issuesErrorSchema, 413: errorBodySchema },
       },
     },
-    async (req) => {
-      const tenantId = tenantIdOf(req);
-      const ws = parseOrRefuse(req.body, 'imported file');
-      await saveDraft(tenantId, ws);
-      await audit(store.db, req, {
-        action: 'workspace.import',
-        resource: 'workspace',
-        details: { nodes: ws.nodes.length, edges: ws.edges.length },
-      });
-      return draftView(tenantId);
-    },
+    (req) => replaceDraft(req, req.body, 'imported file', 'workspace.import'),
   );
 
   app.post(

@@ -286,7 +286,7 @@ export class CallRouter {
       { number: presented, name: caller.name, anonymous: false },
       undefined,
     );
-    if ('status' in step && !('legs' in step)) return step;
+    if (!('legs' in step)) return step;
     return { ...step, timeoutMs: timeoutSec * 1000 };
   }
 
