@@ -292,7 +292,6 @@ export class CallRouter {
 
   /** A flow's forward to any SIP URI (a provider, another PBX), with digest credentials if given. */
   sipUriStep(
-    tenant: TenantRoute,
     uri: NonNullable<ReturnType<typeof parseSipUri>>,
     targets: Target[],
     caller: Party,

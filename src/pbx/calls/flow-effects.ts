@@ -112,7 +112,6 @@ export class CallFlowEffects implements FlowEffects {
     const credentials =
       req.username && req.password ? { username: req.username, password: req.password } : undefined;
     const step = this.services.router.sipUriStep(
-      this.tenant,
       uri,
       targets,
       party(req.caller),
