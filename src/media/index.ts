@@ -1,6 +1,7 @@
 // Public surface of the media layer. It knows nothing of SIP: the PBX layer negotiates SDP
 // with the pure functions below and drives endpoints through MediaEngine.
 
+export { encodePcmToMp3, encodeWavToMp3, type Mp3Options } from './audio/mp3-encode.ts';
 export { TONE_PLANS, type ToneName } from './audio/tones.ts';
 export { synthesizeSpeech, ttsLanguages } from './audio/tts.ts';
 export type { AudioPrompt, UploadLimits } from './audio/upload.ts';
