@@ -34,8 +34,20 @@ import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
 import { Registrar } from './registrar.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
+import { MessageWaitingNotifier } from './voicemail/mwi.ts';
 
-export const ALLOWED_METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'UPDATE', 'INFO'];
+export const ALLOWED_METHODS = [
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'REGISTER',
+  'UPDATE',
+  'INFO',
+  'SUBSCRIBE',
+  'NOTIFY',
+];
 
 export interface PbxOptions {
   config: Config;
@@ -66,6 +78,8 @@ export class Pbx {
   readonly calls: CallEngine;
   readonly trunks: TrunkRegistrations;
   readonly cdrs: CdrWriter;
+  /** Message-waiting subscriptions of phones (RFC 3842). */
+  readonly mwi: MessageWaitingNotifier;
   readonly #log: Logger;
 
   private constructor(options: PbxOptions, transports: Transport[]) {
@@ -107,6 +121,16 @@ export class Pbx {
       this.ban,
       options.digestAlgorithms ?? config.sipDigestAlgorithms,
     );
+    this.mwi = new MessageWaitingNotifier({
+      stack: this.stack,
+      auth,
+      directory: this.directory,
+      publicHost,
+      logger: this.#log,
+      // Subscriptions are bounded like registrations: the same shortest and longest interval.
+      minExpires: config.registerMinExpires,
+      maxExpires: config.registerMaxExpires,
+    });
     this.location.onChange = (change) => {
       const b = change.binding;
       this.events.emit({
@@ -224,8 +248,10 @@ export class Pbx {
       case 'INFO':
         return void done(this.calls.onRequest(request, tx, flow));
       case 'SUBSCRIBE':
-        // No event packages yet (message-summary comes with voicemail).
-        return void tx.respond(createResponse(request, 489));
+        return void done(this.mwi.handle(request, tx, flow));
+      case 'NOTIFY':
+        // We subscribe to nothing: a NOTIFY matches no subscription of ours (RFC 6665 §4.1.3).
+        return void tx.respond(createResponse(request, 481));
       default: {
         const r = createResponse(request, 405);
         r.append('Allow', ALLOWED_METHODS.join(', '));
@@ -237,6 +263,7 @@ export class Pbx {
   /** Ends every call, unregisters from carriers, flushes CDRs and closes sockets. */
   async shutdown(): Promise<void> {
     await this.calls?.shutdown().catch(() => {});
+    this.mwi?.close();
     await this.trunks?.stop().catch(() => {});
     await this.cdrs?.stop().catch(() => {});
     this.location.close();
