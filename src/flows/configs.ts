@@ -8,6 +8,10 @@ import { templateProblem, urlTemplateProblem } from './templates.ts';
 
 export const E164_PATTERN = /^\+\d{6,15}$/;
 export const EXTENSION_PATTERN = /^\d{3,6}$/;
+/** A caller tag or agent skill name: letters, digits, '-' and '_'. */
+export const tagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: "a tag of 1 to 32 letters, digits, '-' or '_'" });
 export const MENU_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -127,7 +131,11 @@ export const nodeConfigSchemas = {
     timeoutSec: seconds(5, 600, 30),
     stepTimeoutSec: seconds(5, 600, 15),
   }),
-  queue: z.strictObject({ queueId: idSchema }),
+  queue: z.strictObject({
+    queueId: idSchema,
+    /** Tags put on the caller here, for skills-based queues. */
+    tags: z.array(tagSchema).max(10).default([]),
+  }),
   'forward-phone': z.strictObject({
     number: z.string().regex(/^(\+\d{6,15}|\d{3,15})$/, { error: 'an E.164 number or 3 to 15 digits' }),
     timeoutSec: seconds(5, 600, 60),

@@ -51,6 +51,28 @@ export interface EmailMessage {
   nodeId: string;
 }
 
+/**
+ * How a queue wait ended: an agent took the call (returned once the conversation is over),
+ * the maximum wait passed, the queue was full (or had no agent logged in), or the caller
+ * asked to be called back and keeps their place.
+ */
+export type QueueOutcome = 'answered' | 'timeout' | 'overflow' | 'callback';
+
+export interface QueueRequest {
+  queueId: string;
+  caller: CallerIdentity;
+  /** Tags on the caller (set by the queue node or a lookup), matched to agent skills. */
+  tags: string[];
+  nodeId: string;
+}
+
+export interface VoicemailRequest {
+  mode: 'leave' | 'listen';
+  boxId: string;
+  caller: CallerIdentity;
+  nodeId: string;
+}
+
 /** Thrown by an effect when the caller has hung up: the interpreter stops where it is. */
 export class CallerGone extends Error {
   constructor() {
@@ -84,6 +106,10 @@ export interface FlowEffects {
     timeoutSec: number;
     nodeId: string;
   }): Promise<RingOutcome>;
+  /** Holds the caller in a queue until an agent answers or the queue gives up. */
+  queue(req: QueueRequest): Promise<QueueOutcome>;
+  /** Leaves a message in a box, or listens to one (the box's PIN is asked). */
+  voicemail(req: VoicemailRequest): Promise<void>;
   /** Starts or stops recording the call from here on. */
   record(on: boolean, nodeId: string): Promise<void>;
   http(req: HttpRequest): Promise<HttpReply>;

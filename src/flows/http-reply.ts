@@ -20,12 +20,24 @@ export function httpBranch(reply: HttpReply): { output: HttpBranch; detail: stri
 
 const DISPLAY_NAME = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,100}$/u;
 
-/** The caller name a lookup reply gives: plain text or JSON {"name": "..."}; 1-100 printable characters. */
-export function lookupName(reply: HttpReply): { name?: string; detail: string } {
+const TAG = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * The caller name a lookup reply gives: plain text or JSON {"name": "...", "tags": [...]};
+ * 1-100 printable characters. Tags (for skills-based queues) that are not short words are
+ * left out, at most 10.
+ */
+export function lookupName(reply: HttpReply): { name?: string; tags: string[]; detail: string } {
+  const r = lookupReply(reply);
+  return { ...r, tags: r.tags ?? [] };
+}
+
+function lookupReply(reply: HttpReply): { name?: string; tags?: string[]; detail: string } {
   if ('error' in reply) return { detail: `no reply: ${reply.error}` };
   if (reply.status < 200 || reply.status > 299) return { detail: `HTTP ${reply.status}` };
   if (reply.body.length > MAX_REPLY_CHARS) return { detail: 'reply too large' };
   let text = reply.body.trim();
+  let tags: string[] = [];
   if (text.startsWith('{')) {
     let json: unknown;
     try {
@@ -33,13 +45,17 @@ export function lookupName(reply: HttpReply): { name?: string; detail: string } 
     } catch {
       return { detail: 'reply is not valid JSON' };
     }
-    const name = (json as { name?: unknown }).name;
+    const { name, tags: rawTags } = json as { name?: unknown; tags?: unknown };
     if (typeof name !== 'string') return { detail: 'JSON reply has no "name" string' };
     text = name.trim();
+    if (Array.isArray(rawTags)) {
+      tags = rawTags.filter((t): t is string => typeof t === 'string' && TAG.test(t)).slice(0, 10);
+    }
   }
   if (!DISPLAY_NAME.test(text))
     return { detail: `reply ${quote(text)} is not a name of 1-100 printable characters` };
-  return { name: text, detail: `name ${quote(text)}` };
+  const tagged = tags.length > 0 ? `, tags ${tags.join(', ')}` : '';
+  return { name: text, tags, detail: `name ${quote(text)}${tagged}` };
 }
 
 function quote(s: string): string {

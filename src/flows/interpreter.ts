@@ -51,6 +51,7 @@ export async function runFlow(
     effects,
     caller: { ...start.caller },
     called: start.called,
+    tags: [],
     pendingKey: undefined,
     hasCable: (id, output) => cables.has(cableKey(id, output)),
   };

@@ -12,6 +12,8 @@ export interface RunContext {
   effects: FlowEffects;
   caller: CallerIdentity;
   called: string;
+  /** Tags on the caller (queue nodes and lookups add them), for skills-based queues. */
+  tags: string[];
   /** A key pressed during a barge-in prompt, kept for the next menu. */
   pendingKey: string | undefined;
   hasCable(nodeId: string, output: string): boolean;
@@ -32,12 +34,6 @@ type Runner<T extends NodeType> = (
   ctx: RunContext,
 ) => Promise<NodeResult>;
 type Runners = { [T in NodeType]: Runner<T> };
-
-const notYet = (what: string): NodeResult => ({
-  output: '',
-  detail: what,
-  end: { reason: 'error', detail: what },
-});
 
 const runners: Runners = {
   number: async (_n, _c, ctx) => ({
@@ -120,8 +116,28 @@ const runners: Runners = {
     return { output: allBusy ? 'busy' : 'no-answer', detail: `rang in turn: ${results.join(', ')}` };
   },
 
-  queue: async () => notYet('queues are not available yet'),
-  voicemail: async () => notYet('voicemail is not available yet'),
+  queue: async (node, c, ctx) => {
+    for (const t of c.tags) if (!ctx.tags.includes(t)) ctx.tags.push(t);
+    const outcome = await ctx.effects.queue({
+      queueId: c.queueId,
+      caller: { ...ctx.caller },
+      tags: [...ctx.tags],
+      nodeId: node.id,
+    });
+    const tagged = ctx.tags.length > 0 ? ` (tags ${ctx.tags.join(', ')})` : '';
+    return {
+      output: outcome,
+      detail: `queue ${c.queueId}${tagged}: ${outcome}`,
+      answered: outcome === 'answered',
+    };
+  },
+  voicemail: async (node, c, ctx) => {
+    await ctx.effects.voicemail({ mode: c.mode, boxId: c.boxId, caller: { ...ctx.caller }, nodeId: node.id });
+    return {
+      output: 'next',
+      detail: c.mode === 'leave' ? `voicemail box ${c.boxId}: message left` : `listened to box ${c.boxId}`,
+    };
+  },
 
   'forward-phone': async (node, c, ctx) => {
     const outcome = await ctx.effects.forwardPhone({
@@ -178,6 +194,7 @@ const runners: Runners = {
     const found = lookupName(reply);
     if (found.name === undefined) return { output: 'not-found', detail: `GET ${url}: ${found.detail}` };
     ctx.caller.name = found.name;
+    for (const t of found.tags) if (!ctx.tags.includes(t)) ctx.tags.push(t);
     return { output: 'found', detail: `GET ${url}: ${found.detail}` };
   },
 

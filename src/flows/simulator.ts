@@ -10,15 +10,19 @@ import {
   type HttpReply,
   type HttpRequest,
   type PromptRef,
+  type QueueOutcome,
+  type QueueRequest,
   type RingOutcome,
   type RingRequest,
   type RingTarget,
+  type VoicemailRequest,
 } from './effects.ts';
 import { type FlowRunResult, runFlow } from './interpreter.ts';
 import { FlowInputError, idSchema, type Workspace } from './model.ts';
 import { entryIndex } from './outputs.ts';
 
 const RING_OUTCOMES = ['answered', 'no-answer', 'busy', 'failed'] as const;
+const QUEUE_OUTCOMES = ['answered', 'timeout', 'overflow', 'callback'] as const;
 const bounded = <T extends z.ZodType>(record: T, max: number) =>
   record.refine((r) => Object.keys(r as object).length <= max, { error: `at most ${max} entries` });
 
@@ -59,6 +63,8 @@ export const scenarioSchema = z.strictObject({
     ),
     500,
   ).default({}),
+  /** How each queue wait ends, by queue id; 'timeout' when not given (nobody answers). */
+  queues: bounded(z.record(idSchema, z.enum(QUEUE_OUTCOMES)), 100).default({}),
   lastAgent: ringTargetSchema.optional(),
   maxSteps: z.number().int().min(1).max(10_000).optional(),
 });
@@ -94,6 +100,15 @@ export type SimulatedEffect =
       caller: CallerIdentity;
       outcome: RingOutcome;
     }
+  | {
+      kind: 'queue';
+      nodeId: string;
+      queueId: string;
+      tags: string[];
+      caller: CallerIdentity;
+      outcome: QueueOutcome;
+    }
+  | { kind: 'voicemail'; nodeId: string; mode: 'leave' | 'listen'; boxId: string; caller: CallerIdentity }
   | { kind: 'record'; nodeId: string; on: boolean }
   | { kind: 'http'; nodeId: string; request: HttpRequest; reply: HttpReply }
   | { kind: 'email'; nodeId: string; message: EmailMessage }
@@ -190,6 +205,18 @@ class ScenarioEffects implements FlowEffects {
       ...(req.username ? { username: req.username } : {}),
     });
     return outcome;
+  }
+
+  async queue(req: QueueRequest): Promise<QueueOutcome> {
+    const outcome = this.s.queues[req.queueId] ?? 'timeout';
+    const { queueId, tags, caller, nodeId } = req;
+    this.log.push({ kind: 'queue', nodeId, queueId, tags, caller, outcome });
+    return outcome;
+  }
+
+  async voicemail(req: VoicemailRequest): Promise<void> {
+    const { mode, boxId, caller, nodeId } = req;
+    this.log.push({ kind: 'voicemail', nodeId, mode, boxId, caller });
   }
 
   async record(on: boolean, nodeId: string): Promise<void> {

@@ -1,5 +1,5 @@
 // Checks of one node's config against the tenant's data: prompts, people, lines, queues,
-// voicemail boxes and numbers that must exist, and features not built yet.
+// voicemail boxes and numbers that must exist.
 import type { NodeConfigs } from './configs.ts';
 import type { FlowIssue, FlowNode, Workspace } from './model.ts';
 
@@ -13,7 +13,6 @@ export interface FlowReferences {
   prompts: ReadonlySet<string>;
   queues: ReadonlySet<string>;
   voicemailBoxes: ReadonlySet<string>;
-  features: { voicemail: boolean; queues: boolean };
 }
 
 type Prompt = NodeConfigs['play']['prompt'];
@@ -25,10 +24,6 @@ function promptIssue(node: FlowNode, prompt: Prompt | undefined, field: string, 
 
 function missing(node: FlowNode, field: string, message: string): FlowIssue {
   return { severity: 'error', code: 'missing-reference', message, nodeId: node.id, field };
-}
-
-function unavailable(node: FlowNode, message: string): FlowIssue {
-  return { severity: 'error', code: 'feature-unavailable', message, nodeId: node.id };
 }
 
 /** Issues of one node whose config already passed its schema. */
@@ -56,14 +51,12 @@ export function referenceIssues(node: FlowNode, config: unknown, refs: FlowRefer
     }
     case 'queue': {
       const c = config as NodeConfigs['queue'];
-      if (!refs.features.queues) return [unavailable(node, 'queues are not available yet')];
       return refs.queues.has(c.queueId)
         ? []
         : [missing(node, 'queueId', `queue '${c.queueId}' does not exist`)];
     }
     case 'voicemail': {
       const c = config as NodeConfigs['voicemail'];
-      if (!refs.features.voicemail) return [unavailable(node, 'voicemail is not available yet')];
       return refs.voicemailBoxes.has(c.boxId)
         ? []
         : [missing(node, 'boxId', `voicemail box '${c.boxId}' does not exist`)];

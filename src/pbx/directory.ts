@@ -104,6 +104,7 @@ export function lineSettings(l: typeof lines.$inferSelect) {
     forwardTo: l.forwardTo,
     whenUnavailable: l.whenUnavailable,
     ringTimeoutSeconds: l.ringTimeoutSeconds,
+    recording: l.recording,
     internalAnnouncementFileId: l.internalAnnouncementFileId,
     externalAnnouncementFileId: l.externalAnnouncementFileId,
   };

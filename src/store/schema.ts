@@ -45,7 +45,44 @@ export interface DialingRule {
   minLength: number;
 }
 /** What happens when a line does not answer, is busy or offline. */
-export type WhenUnavailable = { action: 'hangup' } | { action: 'forward'; to: string };
+export type WhenUnavailable =
+  | { action: 'hangup' }
+  | { action: 'forward'; to: string }
+  | { action: 'voicemail' };
+
+/** Which calls of a line are recorded (spec 001/003 recording settings); all off by default. */
+export interface LineRecording {
+  inboundInternal: boolean;
+  inboundExternal: boolean;
+  outboundInternal: boolean;
+  outboundExternal: boolean;
+  /** The person may start a recording during a call with the record-on-demand feature code. */
+  onDemand: boolean;
+}
+export const NO_RECORDING: LineRecording = {
+  inboundInternal: false,
+  inboundExternal: false,
+  outboundInternal: false,
+  outboundExternal: false,
+  onDemand: false,
+};
+
+/** A tenant's feature codes; a code left out keeps its default (src/pbx/feature-codes.ts). */
+export type FeatureCodeOverrides = Partial<Record<string, string>>;
+
+export type QueueStrategy =
+  | 'ring-all'
+  | 'round-robin'
+  | 'longest-idle'
+  | 'fewest-calls'
+  | 'skills'
+  | 'random';
+
+/** A voicemail greeting: none (a spoken default), an audio file, or text to speak. */
+export type VoicemailGreeting =
+  | { kind: 'default' }
+  | { kind: 'file'; fileId: string }
+  | { kind: 'tts'; text: string; language: string; voice?: string | undefined };
 
 export interface ApiKeyScope {
   resource: string;
@@ -70,6 +107,11 @@ export const tenants = pgTable('tenants', {
   blockedPrefixes: jsonb('blocked_prefixes').$type<string[]>().notNull().default([]),
   dialingRules: jsonb('dialing_rules').$type<DialingRule[]>().notNull().default([]),
   outboundTrunkId: uuid('outbound_trunk_id'),
+  featureCodes: jsonb('feature_codes').$type<FeatureCodeOverrides>().notNull().default({}),
+  // Recordings are deleted this many days after they end (7 days to 10 years).
+  recordingRetentionDays: integer('recording_retention_days').notNull().default(365),
+  // Played to the caller before a recording starts, when set (an audio_prompts id).
+  recordingConsentPromptId: uuid('recording_consent_prompt_id'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -263,6 +305,7 @@ export const lines = pgTable(
       .notNull()
       .default({ action: 'hangup' }),
     ringTimeoutSeconds: integer('ring_timeout_seconds').notNull().default(30),
+    recording: jsonb('recording').$type<LineRecording>().notNull().default(NO_RECORDING),
     internalAnnouncementFileId: uuid('internal_announcement_file_id').references(() => files.id, {
       onDelete: 'set null',
     }),
@@ -516,5 +559,180 @@ export const audioPrompts = pgTable(
   (t) => [
     uniqueIndex('audio_prompts_tenant_name').on(t.tenantId, t.name),
     index('audio_prompts_tenant').on(t.tenantId, t.id),
+  ],
+);
+
+/** Teams of people: supervisors see and spy on their teams' agents and recordings. */
+export const teams = pgTable(
+  'teams',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('teams_tenant_name').on(t.tenantId, t.name)],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['agent', 'supervisor'] }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('team_members_team_person').on(t.teamId, t.personId),
+    index('team_members_person').on(t.personId),
+  ],
+);
+
+/** A call queue (spec 000 "Call queues"); its members are in queue_members. */
+export const queues = pgTable(
+  'queues',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    strategy: text('strategy', {
+      enum: ['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'skills', 'random'],
+    })
+      .$type<QueueStrategy>()
+      .notNull()
+      .default('ring-all'),
+    ringTimeoutSeconds: integer('ring_timeout_seconds').notNull().default(20),
+    wrapUpSeconds: integer('wrap_up_seconds').notNull().default(10),
+    maxWaitSeconds: integer('max_wait_seconds').notNull().default(600),
+    maxCallers: integer('max_callers').notNull().default(50),
+    // Hold music: an audio_prompts id, or null for the built-in music.
+    musicPromptId: uuid('music_prompt_id'),
+    announcePosition: boolean('announce_position').notNull().default(true),
+    announceWaitTime: boolean('announce_wait_time').notNull().default(true),
+    announceEverySeconds: integer('announce_every_seconds').notNull().default(60),
+    // The key a waiting caller presses to be called back, or null for no callbacks.
+    callbackKey: text('callback_key'),
+    serviceLevelSeconds: integer('service_level_seconds').notNull().default(20),
+    record: boolean('record').notNull().default(false),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('queues_tenant_name').on(t.tenantId, t.name)],
+);
+
+/** An agent of a queue: a person (all their lines ring) or one line; skills with levels 1–10. */
+export const queueMembers = pgTable(
+  'queue_members',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    queueId: uuid('queue_id')
+      .notNull()
+      .references(() => queues.id, { onDelete: 'cascade' }),
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    lineId: uuid('line_id').references(() => lines.id, { onDelete: 'cascade' }),
+    skills: jsonb('skills').$type<Record<string, number>>().notNull().default({}),
+    // Overrides the queue's ring timeout for this agent.
+    ringTimeoutSeconds: integer('ring_timeout_seconds'),
+    loggedIn: boolean('logged_in').notNull().default(true),
+    pausedReason: text('paused_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('queue_members_queue').on(t.queueId), index('queue_members_person').on(t.personId)],
+);
+
+/** A voicemail box: one per person and one per queue (spec 000 "Voicemail"). */
+export const voicemailBoxes = pgTable(
+  'voicemail_boxes',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    personId: uuid('person_id').references(() => people.id, { onDelete: 'cascade' }),
+    queueId: uuid('queue_id').references(() => queues.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    // scrypt hash of the PIN; never returned.
+    pinHash: text('pin_hash'),
+    greeting: jsonb('greeting').$type<VoicemailGreeting>().notNull().default({ kind: 'default' }),
+    maxMessageSeconds: integer('max_message_seconds').notNull().default(120),
+    emails: jsonb('emails').$type<string[]>().notNull().default([]),
+    attachAudio: boolean('attach_audio').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('voicemail_boxes_person').on(t.personId),
+    uniqueIndex('voicemail_boxes_queue').on(t.queueId),
+    index('voicemail_boxes_tenant').on(t.tenantId, t.id),
+  ],
+);
+
+export const voicemailMessages = pgTable(
+  'voicemail_messages',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    boxId: uuid('box_id')
+      .notNull()
+      .references(() => voicemailBoxes.id, { onDelete: 'cascade' }),
+    callId: text('call_id'),
+    callerNumber: text('caller_number').notNull(),
+    callerName: text('caller_name'),
+    status: text('status', { enum: ['new', 'saved'] })
+      .notNull()
+      .default('new'),
+    durationMs: integer('duration_ms').notNull(),
+    // Relative to DATA_DIR.
+    path: text('path').notNull(),
+    bytes: integer('bytes').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('voicemail_messages_box').on(t.boxId, t.createdAt)],
+);
+
+/** A recording of (a branch of) a call: stereo WAV, caller left, the other party right. */
+export const recordings = pgTable(
+  'recordings',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    callId: text('call_id').notNull(),
+    // Why it was recorded: a line's settings, a flow's record node, a queue, or on demand.
+    source: text('source', { enum: ['line', 'flow', 'queue', 'on-demand'] }).notNull(),
+    // Relative to DATA_DIR.
+    path: text('path').notNull(),
+    callerNumber: text('caller_number').notNull(),
+    calleeNumber: text('callee_number').notNull(),
+    // The people on the call, for supervisors who may see only their teams' recordings.
+    personIds: jsonb('person_ids').$type<string[]>().notNull().default([]),
+    queueId: uuid('queue_id'),
+    startedAt: ts('started_at').notNull(),
+    endedAt: ts('ended_at'),
+    durationMs: integer('duration_ms'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    expiresAt: ts('expires_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('recordings_tenant_started').on(t.tenantId, t.startedAt),
+    index('recordings_expires').on(t.expiresAt),
   ],
 );

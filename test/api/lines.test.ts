@@ -224,7 +224,6 @@ describe.each(databases())('lines on %s', (db) => {
         'externalCallerIds.1',
       ],
       [{ externalCallsAllowed: true }, 422, 'caller_id_required', 'externalCallerIds'],
-      [{ whenUnavailable: { action: 'voicemail' } }, 422, 'voicemail_unavailable', 'whenUnavailable.action'],
       [{ whenUnavailable: { action: 'forward', to: '997' } }, 422, 'unknown_extension', 'whenUnavailable.to'],
       [{ internalAnnouncementFileId: foreignFile?.id }, 422, 'unknown_file', 'internalAnnouncementFileId'],
     ];
@@ -278,10 +277,26 @@ describe.each(databases())('lines on %s', (db) => {
     expect(created.body).toMatchObject({ externalCallsAllowed: true, doNotDisturb: true });
     const p3 = await person(acme, '213');
     const refused = await acme.admin.post(`/api/people/${p3}/line`, {
-      whenUnavailable: { action: 'voicemail' },
+      whenUnavailable: { action: 'forward', to: '999' },
     });
     expect(refused.status).toBe(422);
     expect((await acme.admin.get(`/api/lines?personId=${p3}`)).body.items).toEqual([]);
+    // Voicemail when unavailable, and which calls are recorded, are line settings.
+    const recorded = await acme.admin.post(`/api/people/${p3}/line`, {
+      whenUnavailable: { action: 'voicemail' },
+      recording: {
+        inboundInternal: false,
+        inboundExternal: true,
+        outboundInternal: false,
+        outboundExternal: true,
+        onDemand: true,
+      },
+    });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body).toMatchObject({
+      whenUnavailable: { action: 'voicemail' },
+      recording: { inboundExternal: true, outboundExternal: true, onDemand: true, inboundInternal: false },
+    });
   });
 
   it('rotates the password: new HA1s, the new password shown once, phones signed out', async () => {

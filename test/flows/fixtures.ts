@@ -36,7 +36,6 @@ export function refs(over: Partial<FlowReferences> = {}): FlowReferences {
     prompts: new Set(['welcome', 'sorry']),
     queues: new Set(['support']),
     voicemailBoxes: new Set(['box1']),
-    features: { voicemail: true, queues: true },
     ...over,
   };
 }

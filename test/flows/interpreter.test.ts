@@ -38,6 +38,8 @@ function effects(over: Partial<FlowEffects> = {}): FlowEffects {
     forwardPhone: no('forwardPhone'),
     forwardSip: no('forwardSip'),
     record: no('record'),
+    queue: no('queue'),
+    voicemail: no('voicemail'),
     http: no('http'),
     email: no('email'),
     lastAgent: no('lastAgent'),
@@ -222,14 +224,42 @@ describe('forwarding, recording, history', () => {
     expect(reached.end).toMatchObject({ reason: 'answered', nodeId: 'h' });
   });
 
-  it('refuses to run queue and voicemail nodes until they exist', async () => {
-    for (const n of [
-      node('q', 'queue', { queueId: 'support' }),
-      node('v', 'voicemail', { mode: 'leave', boxId: 'b' }),
-    ]) {
-      const r = await sim(chain(n));
-      expect(r.end).toMatchObject({ reason: 'error', nodeId: n.id });
-      expect(r.end.detail).toMatch(/not available yet/);
+  it('takes the queue output the wait ended with, with the caller tags of the branch', async () => {
+    const q = node('q', 'queue', { queueId: 'support', tags: ['billing'] });
+    const ws = around(q, ['answered', 'timeout', 'overflow', 'callback']);
+    for (const outcome of ['timeout', 'overflow', 'callback'] as const) {
+      const r = await sim(ws, { queues: { support: outcome } });
+      expect(r.steps[1]).toMatchObject({ nodeId: 'q', output: outcome });
+      expect(r.end).toMatchObject({ reason: 'hangup', nodeId: `to-${outcome}` });
+      expect(r.effects[0]).toMatchObject({ kind: 'queue', queueId: 'support', tags: ['billing'], outcome });
+    }
+    // Nobody answers unless the scenario says so.
+    expect((await sim(ws)).steps[1]!.output).toBe('timeout');
+    const answered = await sim(ws, { queues: { support: 'answered' } });
+    expect(answered.end).toMatchObject({ reason: 'answered', nodeId: 'q' });
+  });
+
+  it('adds tags from a lookup reply to the caller for the queue', async () => {
+    const look = node('l', 'lookup', { url: 'https://crm.example/who?n={{caller.number}}' });
+    const q = node('q', 'queue', { queueId: 'support', tags: ['en'] });
+    const ws = workspace(
+      [node('in', 'number', { number: NUMBER }), look, q, node('end', 'hangup')],
+      cables('in:next>l', 'l:found>q', 'q:timeout>end'),
+    );
+    const r = await sim(ws, {
+      httpReplies: { l: [{ status: 200, body: '{"name":"Ann","tags":["vip","not a tag!",7]}' }] },
+    });
+    expect(r.effects.find((e) => e.kind === 'queue')).toMatchObject({
+      tags: ['vip', 'en'],
+      caller: { name: 'Ann' },
+    });
+  });
+
+  it('leaves a message or listens to a box, then goes on', async () => {
+    for (const mode of ['leave', 'listen'] as const) {
+      const r = await sim(chain(node('v', 'voicemail', { mode, boxId: 'b1' })));
+      expect(r.effects[0]).toMatchObject({ kind: 'voicemail', mode, boxId: 'b1' });
+      expect(r.steps[1]).toMatchObject({ nodeId: 'v', output: 'next' });
     }
   });
 });

@@ -222,18 +222,6 @@ describe('validateWorkspace', () => {
     ]);
   });
 
-  it('refuses queues and voicemail until those features exist', () => {
-    const ws = base();
-    ws.nodes.push(node('q', 'queue', { queueId: 'support' }));
-    ws.edges.push({ id: 'qe', from: 'ring', output: 'answered', to: 'q' });
-    const got = validateWorkspace(ws, refs({ features: { voicemail: false, queues: false } }));
-    const off = got.filter((i) => i.code === 'feature-unavailable');
-    expect(off.map((i) => [i.nodeId, i.message])).toEqual([
-      ['q', 'queues are not available yet'],
-      ['vm', 'voicemail is not available yet'],
-    ]);
-  });
-
   it('reports a loop without caller input once, at its first node', () => {
     const ws = base();
     ws.edges = ws.edges.filter((e) => e.id !== 'e6'); // ring:no-answer

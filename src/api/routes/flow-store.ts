@@ -12,7 +12,16 @@ import {
   type Workspace,
 } from '../../flows/index.ts';
 import type { Db } from '../../store/database.ts';
-import { audioPrompts, lines, numbers, people, workspaces, workspaceVersions } from '../../store/schema.ts';
+import {
+  audioPrompts,
+  lines,
+  numbers,
+  people,
+  queues,
+  voicemailBoxes,
+  workspaces,
+  workspaceVersions,
+} from '../../store/schema.ts';
 import { ApiError, notFound } from '../errors.ts';
 
 export const flowIssueSchema = z
@@ -163,6 +172,11 @@ export async function flowReferences(db: Db, tenantId: string): Promise<FlowRefe
     .select({ id: audioPrompts.id })
     .from(audioPrompts)
     .where(eq(audioPrompts.tenantId, tenantId));
+  const queueRows = await db.select({ id: queues.id }).from(queues).where(eq(queues.tenantId, tenantId));
+  const boxRows = await db
+    .select({ id: voicemailBoxes.id })
+    .from(voicemailBoxes)
+    .where(eq(voicemailBoxes.tenantId, tenantId));
   const lineExtensions = new Map<string, string>();
   for (const l of lineRows) if (l.extension) lineExtensions.set(l.extension, l.id);
   return {
@@ -171,10 +185,8 @@ export async function flowReferences(db: Db, tenantId: string): Promise<FlowRefe
     people: new Set(peopleRows.map((p) => p.id)),
     lines: new Set(lineRows.map((l) => l.id)),
     prompts: new Set(promptRows.map((p) => p.id)),
-    // Queues and voicemail boxes come with their own work; until then validation refuses those nodes.
-    queues: new Set(),
-    voicemailBoxes: new Set(),
-    features: { voicemail: false, queues: false },
+    queues: new Set(queueRows.map((q) => q.id)),
+    voicemailBoxes: new Set(boxRows.map((b) => b.id)),
   };
 }
 

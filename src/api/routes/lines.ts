@@ -37,6 +37,17 @@ const whenUnavailable = z.discriminatedUnion('action', [
   z.object({ action: z.literal('voicemail') }).strict(),
 ]);
 
+/** Which calls of the line are recorded, by direction and internal/external (spec 001/003). */
+const recordingSchema = z
+  .object({
+    inboundInternal: z.boolean(),
+    inboundExternal: z.boolean(),
+    outboundInternal: z.boolean(),
+    outboundExternal: z.boolean(),
+    onDemand: z.boolean(),
+  })
+  .strict();
+
 const settings = {
   callerIdName: z.string().trim().min(1, 'must not be empty').max(80).nullable(),
   internalCallerId: extension.nullable(),
@@ -47,6 +58,7 @@ const settings = {
   forwardTo: contactNumberValue.nullable(),
   whenUnavailable,
   ringTimeoutSeconds: z.number().int().min(5).max(300),
+  recording: recordingSchema,
   internalAnnouncementFileId: z.uuid('must be a file id').nullable(),
   externalAnnouncementFileId: z.uuid('must be a file id').nullable(),
 };
@@ -89,7 +101,9 @@ const lineSchema = z.object({
   whenUnavailable: z.union([
     z.object({ action: z.literal('hangup') }),
     z.object({ action: z.literal('forward'), to: z.string() }),
+    z.object({ action: z.literal('voicemail') }),
   ]),
+  recording: recordingSchema,
   ringTimeoutSeconds: z.number(),
   internalAnnouncementFileId: z.string().nullable(),
   externalAnnouncementFileId: z.string().nullable(),
@@ -227,12 +241,6 @@ export const lineRoutes: FastifyPluginAsyncZod = async (app) => {
       );
     if (given.forwardTo) await checkTarget(tenantId, given.forwardTo, 'forwardTo', ownExtension);
     const wu = given.whenUnavailable;
-    if (wu?.action === 'voicemail')
-      throw unprocessable(
-        'voicemail_unavailable',
-        'voicemail is not available yet; choose hangup or forward',
-        'whenUnavailable.action',
-      );
     if (wu?.action === 'forward') await checkTarget(tenantId, wu.to, 'whenUnavailable.to', ownExtension);
     for (const field of ['internalAnnouncementFileId', 'externalAnnouncementFileId'] as const) {
       const id = given[field];

@@ -19,7 +19,7 @@ import type { LineAuthenticator } from '../line-auth.ts';
 import type { LocationService } from '../location.ts';
 import { Call } from './call.ts';
 import { CallRouter, carrierNumber, type FlowPlan, type Plan } from './call-router.ts';
-import type { CallDeps } from './call-types.ts';
+import type { CallDeps, DialogOwner } from './call-types.ts';
 import type { CdrWriter } from './cdr-writer.ts';
 import { CallFlowEffects, type FlowServices } from './flow-effects.ts';
 import type { LegContext } from './legs.ts';
@@ -54,8 +54,8 @@ export interface LiveCall {
 
 export class CallEngine {
   readonly #calls = new Set<Call>();
-  /** Dialog keys (Call-ID|our tag) and media endpoint ids to their call. */
-  readonly #table = new Map<string, Call>();
+  /** Dialog keys (Call-ID|our tag) and media endpoint ids (`ep:<id>`) to their owner. */
+  readonly #table = new Map<string, DialogOwner>();
   readonly guard: TollFraudGuard;
   readonly router: CallRouter;
   readonly #ctx: LegContext;
@@ -181,19 +181,7 @@ export class CallEngine {
     plan: Plan | FlowPlan,
     trunkId: string | null,
   ): Promise<void> {
-    const deps: CallDeps = {
-      ctx: this.#ctx,
-      media: this.options.media,
-      events: this.options.events,
-      cdrs: this.options.cdrs,
-      log: this.options.logger,
-      sessionExpires: this.options.sessionExpires,
-      country,
-      track: (key, call) => this.#table.set(key, call),
-      untrack: (key) => this.#table.delete(key),
-      ended: (call) => this.#calls.delete(call),
-      charge: (e164, seconds) => this.guard.charge(tenantId, this.options.directory.rates, e164, seconds),
-    };
+    const deps = this.callDeps(tenantId, country);
     const call = new Call(
       deps,
       request,
@@ -217,6 +205,32 @@ export class CallEngine {
     } catch (e) {
       await call.abort(e);
     }
+  }
+
+  /**
+   * What a call of this tenant needs from the engine. Also for calls Switchboard places
+   * itself (queue callbacks): their legs join the same dialog table.
+   */
+  callDeps(tenantId: string, country: string, mediaGroup?: string): CallDeps {
+    return {
+      ctx: this.#ctx,
+      media: this.options.media,
+      events: this.options.events,
+      cdrs: this.options.cdrs,
+      log: this.options.logger,
+      sessionExpires: this.options.sessionExpires,
+      country,
+      mediaGroup,
+      track: (key, owner) => this.#table.set(key, owner),
+      untrack: (key) => this.#table.delete(key),
+      ended: (call) => this.#calls.delete(call),
+      charge: (e164, seconds) => this.guard.charge(tenantId, this.options.directory.rates, e164, seconds),
+    };
+  }
+
+  /** Live calls of a tenant (for spy, pickup and transfers by feature code). */
+  calls(tenantId: string): Call[] {
+    return [...this.#calls].filter((c) => c.tenantId === tenantId && c.state !== 'ended');
   }
 
   /** Runs the call through the flow version it entered; the trace is an event once it is over. */
@@ -247,8 +261,7 @@ export class CallEngine {
 
   onAck(ack: SipRequest, _flow: Flow): void {
     const tag = ack.to.tag;
-    const call = tag === undefined ? undefined : this.#table.get(`${ack.callId}|${tag}`);
-    if (call && call.a.toTag === tag) call.a.acked();
+    if (tag !== undefined) this.#table.get(`${ack.callId}|${tag}`)?.onAck(ack);
   }
 
   onStrayResponse(response: SipResponse, _flow: Flow): void {

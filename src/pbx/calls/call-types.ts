@@ -1,6 +1,7 @@
 // The shapes a call is made of: who is on it, what a ring step is, what a Call needs.
 import type { Logger } from 'pino';
 import type { MediaEngine } from '../../media/index.ts';
+import type { ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
 import type { PbxEvents } from '../events.ts';
 import type { Call } from './call.ts';
 import type { CdrWriter } from './cdr-writer.ts';
@@ -30,10 +31,27 @@ export interface RingStep {
   parties?: Record<string, Party> | undefined;
   /** Why this step rings nobody (do not disturb, busy): the call fails with it, on record. */
   refusal?: { status: number; reason: string } | undefined;
+  /** The caller keeps hearing what plays to it (queue music): no ringback, no early media. */
+  quiet?: boolean | undefined;
+  /** Told which target answered, at the moment it does (before the conversation). */
+  onAnswered?: ((label: OutboundLeg['label']) => void) | undefined;
 }
 
 /** What to do next after a step fails with a status; undefined ends the call with it. */
 export type NextStep = (status: number) => Promise<RingStep | { status: number; reason: string } | undefined>;
+
+/**
+ * Whatever owns dialogs and media endpoints in the engine's table: a Call, or a call
+ * Switchboard places itself (a queue callback). In-dialog requests and media events reach it.
+ */
+export interface DialogOwner {
+  inDialog(request: SipRequest, tx: ServerTransaction): Promise<void>;
+  onAck(ack: SipRequest): void;
+  strayResponse(r: SipResponse): void;
+  playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void;
+  dtmf(endpointId: string, digit: string): void;
+  mediaTimeout(): void;
+}
 
 export interface CallDeps {
   ctx: LegContext;
@@ -43,8 +61,10 @@ export interface CallDeps {
   log: Logger;
   sessionExpires: number;
   country: string;
+  /** The media group the call's endpoints join; the call's id unless it must share a worker. */
+  mediaGroup?: string | undefined;
   /** Legs enter and leave the engine's dialog table through these. */
-  track(key: string, call: Call): void;
+  track(key: string, call: DialogOwner): void;
   untrack(key: string): void;
   ended(call: Call): void;
   /** Price of the answered external part of the call, in micros. */

@@ -45,6 +45,9 @@ export class Call {
   #lastFailure: { status: number; reason: string } | undefined;
   readonly #input = new CallerInput();
   #recordingId: string | undefined;
+  /** Music (or any loop) we play to the connected caller while it waits, e.g. in a queue. */
+  #loopPlaying = false;
+  readonly #mediaGroup: string;
   #endedWaiters: (() => void)[] = [];
   #resolveStep: ((o: Outcome) => void) | undefined;
   #announcementDone: (() => void) | undefined;
@@ -66,6 +69,7 @@ export class Call {
   ) {
     this.a = new InboundLeg(deps.ctx, invite, tx, flow);
     this.callee = dialed;
+    this.#mediaGroup = deps.mediaGroup ?? this.id;
     tx.user = {
       onCancel: () => this.cancel(),
       onTransportError: () => void this.hangup('system', 'caller unreachable'),
@@ -82,6 +86,14 @@ export class Call {
   }
   get calleeLineId(): string | undefined {
     return this.callee.lineId;
+  }
+  /** The media group (worker) of the call's endpoints: a spy joins the same one. */
+  get mediaGroup(): string {
+    return this.#mediaGroup;
+  }
+  /** The caller's endpoint and the one facing the other party, once set up. */
+  get sides(): { caller: string | undefined; callee: string | undefined } {
+    return { caller: this.#sideA?.id, callee: this.#sideB?.id };
   }
 
   /**
@@ -104,7 +116,7 @@ export class Call {
       return false;
     }
     try {
-      const epA = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      const epA = await this.deps.media.allocateEndpoint({ group: this.#mediaGroup, inactivityMs: 60_000 });
       // A CANCEL while the media was being set up has already ended the call.
       if (this.state === 'ended') {
         await this.deps.media.releaseEndpoint(epA.id).catch(() => {});
@@ -112,7 +124,7 @@ export class Call {
       }
       this.#sideA = new MediaSide(this.deps.media, epA);
       this.deps.track(`ep:${epA.id}`, this);
-      const epB = await this.deps.media.allocateEndpoint({ group: this.id, inactivityMs: 60_000 });
+      const epB = await this.deps.media.allocateEndpoint({ group: this.#mediaGroup, inactivityMs: 60_000 });
       if (this.state === 'ended') {
         await this.deps.media.releaseEndpoint(epB.id).catch(() => {});
         return false;
@@ -188,12 +200,42 @@ export class Call {
     return ended.reason === 'dtmf' ? ended.digit : undefined;
   }
 
-  /** The caller's next key, or undefined after `timeoutMs` without one. */
-  async readDigit(timeoutMs: number): Promise<string | undefined> {
+  /** The caller's next key, or undefined after `timeoutMs` without one or once `signal` aborts. */
+  async readDigit(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     await this.connectCaller();
-    const key = await this.#input.nextKey(timeoutMs);
+    const key = await this.#input.nextKey(timeoutMs, signal);
     this.ensureLive();
     return key;
+  }
+
+  /** Loops a source (hold music) to the connected caller until stopPlayback or a bridge. */
+  async playLoop(source: PromptSource): Promise<void> {
+    await this.connectCaller();
+    await this.deps.media.play((this.#sideA as MediaSide).id, source, { loop: true });
+    this.#loopPlaying = true;
+    this.ensureLive();
+  }
+
+  /** Stops whatever is being played to the caller (music, a prompt). */
+  async stopPlayback(): Promise<void> {
+    this.#loopPlaying = false;
+    if (this.#state === 'ended' || !this.#sideA) return;
+    await this.deps.media.stopPlayback(this.#sideA.id).catch(() => {});
+  }
+
+  /**
+   * Records the caller alone (a voicemail message), mono, until the returned stop is called
+   * or `maxMs` passes. The recording's id is given so its end event can be matched.
+   */
+  async recordCaller(path: string, maxMs: number): Promise<{ id: string; stop: () => Promise<void> }> {
+    await this.connectCaller();
+    const id = await this.deps.media.startRecording({
+      path,
+      left: (this.#sideA as MediaSide).id,
+      channels: 1,
+      maxDurationMs: maxMs,
+    });
+    return { id, stop: () => this.deps.media.stopRecording(id).catch(() => {}) };
   }
 
   /**
@@ -338,6 +380,8 @@ export class Call {
 
   private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
     if (this.#state === 'ended' || this.b) return;
+    // A queue rings agents while the caller keeps its music: no ringback, no early media.
+    if (this.#step?.quiet) return;
     if (this.#state === 'routing') {
       this.#state = 'ringing';
       this.emit('ringing');
@@ -378,6 +422,7 @@ export class Call {
     this.#answeredStep = this.#step;
     const party = this.#step?.parties?.[leg.label.id];
     if (party) this.callee = party;
+    this.#step?.onAnswered?.(leg.label);
     this.deps.track(leg.key, this);
     for (const other of this.#ringing) if (other !== leg) other.cancel();
     this.#ringing = [];
@@ -409,6 +454,8 @@ export class Call {
       if (this.state === 'ended') return;
     }
     await this.stopRingback();
+    // A bridge does not stop a playing loop: the waiting caller's music ends here.
+    if (this.#loopPlaying) await this.stopPlayback();
     await this.deps.media
       .bridge(sideA.id, sideB.id)
       .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
@@ -490,6 +537,11 @@ export class Call {
   mediaTimeout(): void {
     if (this.state === 'answered') this.guarded(this.hangup('system', 'media timeout'));
   }
+  /** The caller's ACK of our 2xx. */
+  onAck(ack: SipRequest): void {
+    if (ack.to.tag === this.a.toTag) this.a.acked();
+  }
+
   /** A 2xx retransmitted after its transaction ended: the callee lost our ACK. */
   strayResponse(r: SipResponse): void {
     this.b?.reack(r);

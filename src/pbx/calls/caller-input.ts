@@ -28,21 +28,23 @@ export class CallerInput {
     return this.#keys.shift();
   }
 
-  /** The next key, or undefined after `timeoutMs` without one. */
-  nextKey(timeoutMs: number): Promise<string | undefined> {
+  /** The next key, or undefined after `timeoutMs` without one or once `signal` aborts. */
+  nextKey(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     const kept = this.#keys.shift();
-    if (kept !== undefined || this.#closed) return Promise.resolve(kept);
+    if (kept !== undefined || this.#closed || signal?.aborted) return Promise.resolve(kept);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#keyWaiter = undefined;
-        resolve(undefined);
-      }, timeoutMs);
-      timer.unref();
-      this.#keyWaiter = (k) => {
+      const done = (k: string | undefined) => {
         clearTimeout(timer);
-        this.#keyWaiter = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        if (this.#keyWaiter === waiter) this.#keyWaiter = undefined;
         resolve(k);
       };
+      const onAbort = () => done(undefined);
+      const timer = setTimeout(onAbort, timeoutMs);
+      timer.unref();
+      const waiter = (k: string | undefined) => done(k);
+      this.#keyWaiter = waiter;
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -9,9 +9,12 @@ import type {
   HttpReply,
   HttpRequest,
   PromptRef,
+  QueueOutcome,
+  QueueRequest,
   RingOutcome,
   RingRequest,
   RingTarget,
+  VoicemailRequest,
 } from '../../flows/index.ts';
 import type { PromptSource } from '../../media/index.ts';
 import { parseSipUri, SipRequest, type Target } from '../../sip/index.ts';
@@ -19,6 +22,25 @@ import type { TenantRoute } from '../directory.ts';
 import type { Call } from './call.ts';
 import type { CallRouter } from './call-router.ts';
 import type { Party } from './call-types.ts';
+
+/** Queues on live calls (src/pbx/queues): holds the caller until an agent or an outcome. */
+export interface QueueRuntime {
+  wait(call: Call, tenant: TenantRoute, req: QueueRequest): Promise<QueueOutcome>;
+}
+
+/** Voicemail on live calls (src/pbx/voicemail): leave a message or listen to a box. */
+export interface VoicemailRuntime {
+  run(call: Call, tenant: TenantRoute, req: VoicemailRequest): Promise<void>;
+}
+
+/** Why a recording is made; it is kept with the recording (src/pbx/recording). */
+export type RecordingSource = 'line' | 'flow' | 'queue' | 'on-demand';
+
+/** Starts and stops recordings of a call, writing them down with their retention. */
+export interface CallRecordings {
+  start(call: Call, tenantId: string, source: RecordingSource, extra?: { queueId?: string }): Promise<void>;
+  stop(call: Call): Promise<void>;
+}
 
 /** What the flow runtime needs from outside the call path. */
 export interface FlowServices {
@@ -30,8 +52,11 @@ export interface FlowServices {
   http(req: HttpRequest): Promise<HttpReply>;
   sendMail?: ((tenantId: string, msg: EmailMessage) => Promise<void>) | undefined;
   lastAgent(tenantId: string, callerNumber: string, withinHours: number): Promise<RingTarget | undefined>;
-  /** Where a recording of this call goes. */
+  /** Where a recording of this call goes (used when no `recordings` service is given). */
   recordingPath(tenantId: string, callId: string, n: number): Promise<string>;
+  queues?: QueueRuntime | undefined;
+  voicemail?: VoicemailRuntime | undefined;
+  recordings?: CallRecordings | undefined;
   log: Logger;
 }
 
@@ -121,7 +146,20 @@ export class CallFlowEffects implements FlowEffects {
     return this.call.ringAndTalk(step);
   }
 
+  queue(req: QueueRequest): Promise<QueueOutcome> {
+    if (!this.services.queues) throw new Error('queues are not running on this server');
+    return this.services.queues.wait(this.call, this.tenant, req);
+  }
+
+  voicemail(req: VoicemailRequest): Promise<void> {
+    if (!this.services.voicemail) throw new Error('voicemail is not running on this server');
+    return this.services.voicemail.run(this.call, this.tenant, req);
+  }
+
   async record(on: boolean): Promise<void> {
+    const recordings = this.services.recordings;
+    if (recordings)
+      return on ? recordings.start(this.call, this.tenant.id, 'flow') : recordings.stop(this.call);
     const path = on
       ? await this.services.recordingPath(this.tenant.id, this.call.id, ++this.#recordings)
       : '';
