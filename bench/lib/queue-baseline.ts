@@ -150,7 +150,7 @@ export class BaselineQueue {
         return candidates.sort(idle)[0] as Agent;
       case 'fewest-calls':
         return candidates.sort((x, y) => x.answered - y.answered || idle(x, y))[0] as Agent;
-      case 'skills-based':
+      case 'skills':
         return candidates.sort((x, y) => score(y) - score(x) || idle(x, y))[0] as Agent;
       default:
         return candidates[Math.floor(this.random() * candidates.length)] as Agent;

@@ -303,7 +303,7 @@ export function strategyIndex(
       return new HeapIndex(free, longestIdle(agents), agents.length);
     case 'fewest-calls':
       return new HeapIndex(free, fewestCalls(agents), agents.length);
-    case 'skills-based':
+    case 'skills':
       return new SkillsIndex(free, agents);
     case 'random':
       return new RandomIndex(free, random);

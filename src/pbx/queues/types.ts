@@ -7,7 +7,7 @@ export const QUEUE_STRATEGIES = [
   'round-robin',
   'longest-idle',
   'fewest-calls',
-  'skills-based',
+  'skills',
   'random',
 ] as const;
 export type QueueStrategy = (typeof QUEUE_STRATEGIES)[number];
@@ -76,7 +76,7 @@ export interface CallbackRequest {
 
 export interface EnqueueRequest {
   callerId: string;
-  /** Skill tags set on the caller by the flow; ignored by strategies other than skills-based. */
+  /** Skill tags set on the caller by the flow; ignored by strategies other than skills. */
   tags?: readonly string[];
   /** Original entry time: a callback put back keeps its place. Defaults to now. */
   enteredAt?: number;

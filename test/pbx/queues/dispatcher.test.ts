@@ -275,7 +275,7 @@ describe('service level', () => {
 
 describe('snapshot', () => {
   it('shows waiting callers with position, wait, tags and callback, agents and the longest wait', () => {
-    const { q, clock } = queue({ strategy: 'skills-based' }, [{ agentId: 'a', skills: { sales: 5 } }, 'b']);
+    const { q, clock } = queue({ strategy: 'skills' }, [{ agentId: 'a', skills: { sales: 5 } }, 'b']);
     q.pause('b', 'coffee');
     q.enqueue({ callerId: 'c1', tags: ['Sales', 'sales', ' vip '] });
     clock.advance(30);

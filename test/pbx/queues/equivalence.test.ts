@@ -17,7 +17,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe.each(['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'skills-based'] as QueueStrategy[])(
+describe.each(['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'skills'] as QueueStrategy[])(
   '%s',
   (strategy) => {
     it.each([1, 2, 3])('makes the same offers as the plain implementation (run %i)', (seed) => {

@@ -164,7 +164,7 @@ describe('fewest-calls', () => {
   });
 });
 
-describe('skills-based', () => {
+describe('skills', () => {
   const members: QueueMember[] = [
     { agentId: 'generalist', skills: { billing: 3, sales: 3 } },
     { agentId: 'billing-expert', skills: { billing: 9 } },
@@ -173,7 +173,7 @@ describe('skills-based', () => {
   ];
 
   it('offers an agent with all the caller’s tags first, the highest levels first', () => {
-    const { q } = queue({ strategy: 'skills-based' }, members);
+    const { q } = queue({ strategy: 'skills' }, members);
     q.enqueue({ callerId: 'c1', tags: ['Billing', 'sales'] });
     q.enqueue({ callerId: 'c2', tags: ['sales', 'latvian'] });
     q.enqueue({ callerId: 'c3', tags: ['billing'] });
@@ -185,7 +185,7 @@ describe('skills-based', () => {
   });
 
   it('falls back to partial matches, then to anyone free, so no caller is stranded', () => {
-    const { q } = queue({ strategy: 'skills-based' }, members);
+    const { q } = queue({ strategy: 'skills' }, members);
     q.pause('generalist', 'lunch');
     q.enqueue({ callerId: 'c1', tags: ['billing', 'sales'] });
     // Nobody has both: one tag each; the higher level wins (sales-expert 10 over billing-expert 9).
@@ -196,7 +196,7 @@ describe('skills-based', () => {
   });
 
   it('offers the caller to the next best agent when the best one does not answer', () => {
-    const { q } = queue({ strategy: 'skills-based' }, members);
+    const { q } = queue({ strategy: 'skills' }, members);
     q.enqueue({ callerId: 'c1', tags: ['billing'] });
     expect(offers(q)).toEqual([['c1', ['billing-expert']]]);
     q.noAnswer('c1', 'billing-expert');
@@ -206,14 +206,14 @@ describe('skills-based', () => {
   });
 
   it('serves callers in order of arrival even when a later caller matches the free agent better', () => {
-    const { q } = queue({ strategy: 'skills-based' }, members.slice(1, 2));
+    const { q } = queue({ strategy: 'skills' }, members.slice(1, 2));
     q.enqueue({ callerId: 'c1', tags: ['sales'] });
     q.enqueue({ callerId: 'c2', tags: ['billing'] });
     expect(offers(q)).toEqual([['c1', ['billing-expert']]]);
   });
 
   it('gives an untagged caller to the longest idle agent', () => {
-    const { q, clock } = queue({ strategy: 'skills-based' }, members, testClock(), false);
+    const { q, clock } = queue({ strategy: 'skills' }, members, testClock(), false);
     q.login('newcomer');
     clock.advance(5);
     q.login('billing-expert');
@@ -222,7 +222,7 @@ describe('skills-based', () => {
   });
 
   it('follows skill changes made while callers wait', () => {
-    const { q } = queue({ strategy: 'skills-based' }, members);
+    const { q } = queue({ strategy: 'skills' }, members);
     q.enqueue({ callerId: 'c1', tags: ['latvian'] });
     expect(offers(q)).toEqual([['c1', ['sales-expert']]]);
     q.noAnswer('c1', 'sales-expert');
@@ -267,7 +267,7 @@ describe('random', () => {
 });
 
 describe('every strategy', () => {
-  it.each(['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'skills-based', 'random'] as const)(
+  it.each(['ring-all', 'round-robin', 'longest-idle', 'fewest-calls', 'skills', 'random'] as const)(
     '%s never offers an agent who is logged out, paused, busy elsewhere, ringing, talking or in wrap-up',
     (strategy) => {
       const { q, clock } = queue(
