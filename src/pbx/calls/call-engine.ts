@@ -18,7 +18,7 @@ import type { PbxEvents } from '../events.ts';
 import type { LineAuthenticator } from '../line-auth.ts';
 import type { LocationService } from '../location.ts';
 import { Call } from './call.ts';
-import { CallRouter, carrierNumber, type FlowPlan, type Plan } from './call-router.ts';
+import { CallRouter, carrierNumber, type FlowPlan, type Plan, type ServicePlan } from './call-router.ts';
 import type { CallDeps, DialogOwner } from './call-types.ts';
 import type { CdrWriter } from './cdr-writer.ts';
 import { CallFlowEffects, type FlowServices } from './flow-effects.ts';
@@ -178,10 +178,10 @@ export class CallEngine {
     flow: Flow,
     tenantId: string,
     country: string,
-    plan: Plan | FlowPlan,
+    plan: Plan | FlowPlan | ServicePlan,
     trunkId: string | null,
   ): Promise<void> {
-    const deps = this.callDeps(tenantId, country);
+    const deps = this.callDeps(tenantId, country, 'service' in plan ? plan.service.mediaGroup : undefined);
     const call = new Call(
       deps,
       request,
@@ -201,7 +201,9 @@ export class CallEngine {
     this.#calls.add(call);
     try {
       if ('first' in plan) await call.run(plan.first, plan.next);
-      else await this.runFlow(call, plan);
+      else if ('service' in plan) {
+        if (await call.prepare()) await call.runService(plan.service);
+      } else await this.runFlow(call, plan);
     } catch (e) {
       await call.abort(e);
     }

@@ -14,7 +14,7 @@ import {
 } from '../dial-plan.ts';
 import type { Directory, LineRoute, PublishedFlow, TenantRoute, TrunkRoute } from '../directory.ts';
 import { contactUri, type LocationService, reachableAt } from '../location.ts';
-import type { NextStep, Party, RingStep } from './call-types.ts';
+import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
 import type { Refusal, TollFraudGuard } from './toll-fraud.ts';
 
 export interface CallerIdentity {
@@ -52,19 +52,57 @@ export interface FlowPlan {
   called: string;
 }
 
+/** A call handed straight to a PBX service: a dialled feature code. */
+export interface ServicePlan {
+  direction: 'internal';
+  caller: Party;
+  called: string;
+  service: ServiceStep;
+}
+
+/**
+ * PBX services the router hands calls to. Set once the services exist (they need the
+ * engine, which owns the router): until then there are no feature codes and no voicemail.
+ */
+export interface RouterFeatures {
+  /** A dialled feature code of the tenant, or undefined when `dialed` is none. */
+  dialled?(
+    tenant: TenantRoute,
+    line: LineRoute,
+    caller: Party,
+    dialed: string,
+  ): Promise<ServiceStep | Refusal | undefined>;
+  /** The line's voicemail box, for "when unavailable: voicemail". */
+  voicemailFor?(tenant: TenantRoute, line: LineRoute, caller: Party): ServiceStep | undefined;
+}
+
 const EXTERNAL_RING_MS = 120_000;
 const none: NextStep = async () => undefined;
 
 export class CallRouter {
+  #features: RouterFeatures = {};
+
   constructor(private readonly deps: RouterDeps) {}
 
+  setFeatures(features: RouterFeatures): void {
+    this.#features = features;
+  }
+
   /** A call placed by one of the tenant's phones, to what it dialled. */
-  async fromLine(tenant: TenantRoute, line: LineRoute, dialed: string): Promise<Plan | FlowPlan | Refusal> {
+  async fromLine(
+    tenant: TenantRoute,
+    line: LineRoute,
+    dialed: string,
+  ): Promise<Plan | FlowPlan | ServicePlan | Refusal> {
     const internalCaller: Party = {
       number: line.internalCallerId ?? line.extension ?? line.sipUsername,
       name: line.callerIdName ?? line.displayName,
       lineId: line.id,
     };
+    const feature = await this.#features.dialled?.(tenant, line, internalCaller, dialed);
+    if (feature && 'run' in feature)
+      return { direction: 'internal', caller: internalCaller, called: dialed, service: feature };
+    if (feature) return feature;
     if (isInternalNumber(dialed)) return this.toExtension(tenant, internalCaller, dialed, line);
     let dial: ReturnType<typeof parseDialString>;
     let e164: string;
@@ -164,10 +202,15 @@ export class CallRouter {
     let used = false;
     // "When unavailable" (spec 001) applies once: busy, no answer, offline or do not disturb.
     const next: NextStep = async (status) => {
-      if (used || status === 487 || line.whenUnavailable.action !== 'forward') return undefined;
+      if (used || status === 487) return undefined;
+      const wu = line.whenUnavailable;
+      if (wu.action === 'voicemail') {
+        used = true;
+        return this.#features.voicemailFor?.(tenant, line, caller);
+      }
+      if (wu.action !== 'forward') return undefined;
       used = true;
-      const step = await forward(line.whenUnavailable.to);
-      return step;
+      return forward(wu.to);
     };
     const announcement = announcementFileId ? await this.deps.promptPath?.(announcementFileId) : undefined;
     const step: RingStep = unavailable
@@ -178,6 +221,9 @@ export class CallRouter {
       const then = await next(unavailable.status);
       // Refused without ringing, but still a call on record (a missed call to this line).
       if (!then) return { direction, caller, first: { ...step, refusal: unavailable }, next: none };
+      // Voicemail: the refused step is on record, then the caller goes to the box.
+      if ('run' in then)
+        return { direction, caller, first: { ...step, refusal: unavailable }, next: async () => then };
       if (!('legs' in then)) return then;
       return { direction, caller, first: then, next: none };
     }

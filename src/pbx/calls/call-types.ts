@@ -37,8 +37,22 @@ export interface RingStep {
   onAnswered?: ((label: OutboundLeg['label']) => void) | undefined;
 }
 
+/**
+ * The caller handed to a service of the PBX instead of ringing someone: voicemail, a
+ * feature code (DND, spy, agent login). The service answers the caller if it needs to; the
+ * call ends when `run` returns.
+ */
+export interface ServiceStep {
+  service: string;
+  run(call: Call): Promise<void>;
+  /** Put the caller's media on this group's worker (a spy joins the spied call's mixer). */
+  mediaGroup?: string | undefined;
+}
+
 /** What to do next after a step fails with a status; undefined ends the call with it. */
-export type NextStep = (status: number) => Promise<RingStep | { status: number; reason: string } | undefined>;
+export type NextStep = (
+  status: number,
+) => Promise<RingStep | ServiceStep | { status: number; reason: string } | undefined>;
 
 /**
  * Whatever owns dialogs and media endpoints in the engine's table: a Call, or a call

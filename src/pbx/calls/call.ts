@@ -8,7 +8,7 @@ import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import type { CallLegRecord } from '../../store/schema.ts';
 import { calleeLegRecord, callRecordOf } from './call-record.ts';
-import type { CallDeps, Direction, NextStep, Party, RingStep } from './call-types.ts';
+import type { CallDeps, Direction, NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
 import { CallerInput } from './caller-input.ts';
 import { bestFailure, dispositionOf, towardCaller } from './failure-status.ts';
 import { InboundLeg, OutboundLeg } from './legs.ts';
@@ -155,9 +155,26 @@ export class Call {
       const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
       if (then && 'legs' in then && this.state === 'ended') then.external?.release();
       if (!then) return this.fail(outcome.status, outcome.reason);
+      if ('run' in then) return this.runService(then);
       if ('status' in then && !('legs' in then)) return this.fail(then.status, then.reason);
       step = then as RingStep;
     }
+  }
+
+  /** Hands the caller to a PBX service (voicemail, a feature code) and ends the call after it. */
+  async runService(step: ServiceStep): Promise<void> {
+    if (this.#state === 'ended') return;
+    if (this.#earlyMedia) {
+      this.#earlyMedia = false;
+      await this.deps.media.unbridge((this.#sideA as MediaSide).id).catch(() => {});
+    }
+    await this.stopRingback();
+    try {
+      await step.run(this);
+    } catch (e) {
+      if (!(e instanceof CallerGone)) throw e;
+    }
+    await this.endFromFlow(`${step.service} ended`);
   }
 
   // What a call flow does to the call (see flow-effects.ts): answer the caller, play to it,
