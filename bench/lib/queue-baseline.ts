@@ -105,13 +105,10 @@ export class BaselineQueue {
     const free = this.agents.filter((a) => this.#free(a));
     if (free.length === 0) return undefined;
     if (this.strategy === 'ring-all') {
-      const c = this.callers[0];
+      const c = this.callers.find((x) => x.ringing.size === 0);
       if (!c) return undefined;
-      if (c.ringing.size === 0) c.tried.clear();
-      const picked = free.filter((a) => !c.tried.has(a.id));
-      if (picked.length === 0) return undefined;
-      for (const a of picked) this.#ring(c, a);
-      return { callerId: c.id, callback: undefined, agents: picked.map((a) => this.#offered(a)) };
+      for (const a of free) this.#ring(c, a);
+      return { callerId: c.id, callback: undefined, agents: free.map((a) => this.#offered(a)) };
     }
     const c = this.callers.find((x) => x.ringing.size === 0);
     if (!c) return undefined;

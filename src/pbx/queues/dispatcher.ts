@@ -236,7 +236,9 @@ export class QueueDispatcher {
 
   /**
    * An agent did not take the caller (ring timeout, declined, unreachable). The agent is free
-   * again with its idle place kept; the caller can be offered again. False if it was not ringing.
+   * again after the queue's retry pause, with its idle place kept (so a phone that rejects at
+   * once is not rung in a tight loop); the caller can be offered again. False if it was not
+   * ringing for that caller.
    */
   noAnswer(callerId: string, agentId: string): boolean {
     const c = this.#line.get(callerId);
@@ -246,26 +248,28 @@ export class QueueDispatcher {
     }
     const a = this.#agents.get(agentId);
     if (a?.activity !== 'ringing' || a.callerId !== callerId) return false;
-    this.#agents.unring(a);
+    const retry = this.#settings.retrySec;
+    this.#agents.unring(a, retry > 0 ? this.clock.now() + retry * 1000 : 0);
     return true;
   }
 
   /**
    * The agent answered: the caller leaves the line, the agent is on the call. Returns the other
    * agents that were ringing for the caller (ring-all), now released, or undefined when the
-   * caller is no longer waiting (hung up, timed out): the runtime then drops the agent's leg.
+   * caller was no longer waiting (hung up, timed out meanwhile); the agent is on a call either way.
    */
   answered(callerId: string, agentId: string): string[] | undefined {
-    const c = this.#line.get(callerId);
-    if (!c) {
-      this.noAnswer(callerId, agentId);
-      return undefined;
-    }
     const now = this.clock.now();
-    c.ringing.delete(agentId);
-    const released = this.#releaseRinging(c);
-    this.#line.remove(c);
-    if (!c.callback) this.#level.record('answered', now - c.enteredAt, now);
+    const c = this.#line.get(callerId);
+    let released: string[] | undefined;
+    if (c) {
+      c.ringing.delete(agentId);
+      released = this.#releaseRinging(c);
+      this.#line.remove(c);
+      if (!c.callback) this.#level.record('answered', now - c.enteredAt, now);
+    }
+    // The agent is talking whatever became of the caller (it may have timed out as the agent
+    // answered): it is on this call until callEnded.
     const a = this.#agents.get(agentId);
     if (a) this.#agents.onCall(a, callerId, now);
     return released;
@@ -283,14 +287,16 @@ export class QueueDispatcher {
     return true;
   }
 
-  /** Ends the wrap-ups and waits that are due. Call at nextWakeAt(). */
+  /** Ends the wrap-ups, retry pauses and waits that are due. Call at nextWakeAt(). */
   tick(): TickResult {
     const now = this.clock.now();
     const wrappedUp: string[] = [];
-    for (const a of this.#agents.wrapUpsDue(now).due) {
+    const due = this.#agents.timersDue(now);
+    for (const a of due.wrapUps) {
       this.#agents.toIdle(a, a.wrapUpUntil);
       wrappedUp.push(a.id);
     }
+    for (const a of due.retries) this.#agents.retryOver(a);
     const timedOut: TimedOut[] = [];
     for (let c = this.#line.firstDeadline(); c && c.expireAt <= now; c = this.#line.firstDeadline()) {
       this.#level.record('timed-out', now - c.enteredAt, now);
@@ -304,7 +310,7 @@ export class QueueDispatcher {
   /** When tick() has something to do next, or undefined while nothing is due. */
   nextWakeAt(): number | undefined {
     const deadline = this.#line.firstDeadline()?.expireAt ?? Number.POSITIVE_INFINITY;
-    const at = Math.min(deadline, this.#agents.wrapUpsDue(Number.NEGATIVE_INFINITY).next);
+    const at = Math.min(deadline, this.#agents.timersDue(Number.NEGATIVE_INFINITY).next);
     return Number.isFinite(at) ? at : undefined;
   }
 
@@ -353,17 +359,12 @@ export class QueueDispatcher {
   // ---- internals ----
 
   #ringAll(): Offer | undefined {
-    const caller = this.#line.first();
+    // A round rings every free agent at once for the first caller not ringing anyone; an agent
+    // freed meanwhile goes to the next such caller. A round that ends unanswered starts again
+    // with whoever is free then.
+    const caller = this.#line.firstIdle();
     if (!caller) return undefined;
-    // A round rings every free agent once; agents freed during it join, those who missed it wait
-    // for the next round, which starts when nobody rings for the caller any more.
-    if (caller.ringing.size === 0) caller.tried.clear();
-    const picked: Agent[] = [];
-    for (const i of this.#agents.free.items) {
-      const a = this.#agents.at(i);
-      if (!caller.tried.has(a.id)) picked.push(a);
-    }
-    if (picked.length === 0) return undefined;
+    const picked = this.#agents.free.items.map((i) => this.#agents.at(i));
     for (const a of picked) this.#ring(caller, a);
     return { callerId: caller.id, callback: caller.callback, agents: picked.map((a) => this.#offered(a)) };
   }

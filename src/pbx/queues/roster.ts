@@ -29,6 +29,8 @@ export interface Agent extends AgentKeys {
   activity: Activity;
   busyElsewhere: boolean;
   wrapUpUntil: number;
+  /** After a missed ring the agent is not offered again before this time (0: no pause). */
+  retryUntil: number;
   answeredAt: number;
   /** The caller this agent rings for or talks to. */
   callerId: string | null;
@@ -99,6 +101,7 @@ export class AgentRoster {
         idleSince: old?.idleSince ?? now,
         answered: old?.answered ?? 0,
         wrapUpUntil: old?.wrapUpUntil ?? 0,
+        retryUntil: old?.retryUntil ?? 0,
         answeredAt: old?.answeredAt ?? 0,
         callerId: old?.callerId ?? null,
       };
@@ -151,10 +154,16 @@ export class AgentRoster {
     this.#refresh(a, 0);
   }
 
-  /** Back from ringing without a call: free again with its idle place kept. */
-  unring(a: Agent): void {
+  /** Back from ringing without a call: free again (after `retryUntil`) with its idle place kept. */
+  unring(a: Agent, retryUntil = 0): void {
     a.activity = 'idle';
     a.callerId = null;
+    a.retryUntil = retryUntil;
+    this.#refresh(a, 0, true);
+  }
+
+  retryOver(a: Agent): void {
+    a.retryUntil = 0;
     this.#refresh(a, 0, true);
   }
 
@@ -181,16 +190,22 @@ export class AgentRoster {
     this.#refresh(a, at);
   }
 
-  /** Agents whose wrap-up has ended by `now`, and the earliest one still running. */
-  wrapUpsDue(now: number): { due: Agent[]; next: number } {
-    const due: Agent[] = [];
+  /** Agents whose wrap-up or retry pause has ended by `now`, and when the next one ends. */
+  timersDue(now: number): { wrapUps: Agent[]; retries: Agent[]; next: number } {
+    const wrapUps: Agent[] = [];
+    const retries: Agent[] = [];
     let next = Number.POSITIVE_INFINITY;
     for (const a of this.#agents) {
-      if (a.activity !== 'wrap-up') continue;
-      if (a.wrapUpUntil <= now) due.push(a);
-      else if (a.wrapUpUntil < next) next = a.wrapUpUntil;
+      if (a.activity === 'wrap-up') {
+        if (a.wrapUpUntil <= now) wrapUps.push(a);
+        else next = Math.min(next, a.wrapUpUntil);
+      }
+      if (a.retryUntil > 0) {
+        if (a.retryUntil <= now) retries.push(a);
+        else next = Math.min(next, a.retryUntil);
+      }
     }
-    return { due, next };
+    return { wrapUps, retries, next };
   }
 
   /** Fewest-calls counts are per day: when the day ends they restart from zero. */
@@ -253,7 +268,8 @@ export class AgentRoster {
 }
 
 const isStaffed = (a: Agent): boolean => a.loggedIn && a.pauseReason === null;
-const isFree = (a: Agent): boolean => isStaffed(a) && a.activity === 'idle' && !a.busyElsewhere;
+const isFree = (a: Agent): boolean =>
+  isStaffed(a) && a.activity === 'idle' && !a.busyElsewhere && a.retryUntil === 0;
 
 export function stateOf(a: Agent): AgentState {
   if (a.activity !== 'idle') return a.activity;

@@ -31,6 +31,8 @@ export interface QueueSettings {
   ringTimeoutSec: number;
   /** After-call work: the agent gets no call for this long after hanging up. */
   wrapUpSec: number;
+  /** After a missed ring the agent gets no call for this long (a phone rejecting at once). */
+  retrySec: number;
   /** A live caller waiting longer leaves with the 'timeout' outcome; null: no limit. */
   maxWaitSec: number | null;
   /** Entries (live callers and callback requests) beyond this are refused: 'overflow'. */
@@ -47,6 +49,7 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
   strategy: 'ring-all',
   ringTimeoutSec: 20,
   wrapUpSec: 0,
+  retrySec: 0,
   maxWaitSec: null,
   maxSize: null,
   serviceLevelSec: 20,

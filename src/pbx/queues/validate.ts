@@ -23,6 +23,7 @@ export function validateSettings(s: QueueSettings): QueueSettings {
   }
   seconds(s.ringTimeoutSec, 'ringTimeoutSec', 1, 600);
   seconds(s.wrapUpSec, 'wrapUpSec', 0, 3600);
+  seconds(s.retrySec, 'retrySec', 0, 300);
   if (s.maxWaitSec !== null) seconds(s.maxWaitSec, 'maxWaitSec', 1);
   if (s.maxSize !== null) {
     if (!Number.isInteger(s.maxSize) || s.maxSize < 0 || s.maxSize > QUEUE_LIMITS.waitingCallers) {

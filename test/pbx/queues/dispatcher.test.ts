@@ -346,3 +346,29 @@ describe('input checks', () => {
     expect(q.snapshot().waiting[0]?.tags).toHaveLength(16);
   });
 });
+
+describe('retry pause', () => {
+  it('does not offer an agent who missed a ring again until the pause is over', () => {
+    const { q, clock } = queue({ strategy: 'longest-idle', retrySec: 5 }, ['a']);
+    q.enqueue({ callerId: 'c1' });
+    expect(offers(q)).toEqual([['c1', ['a']]]);
+    q.noAnswer('c1', 'a');
+    expect(offers(q)).toEqual([]);
+    expect(q.nextWakeAt()).toBe(clock.now() + 5000);
+    clock.advance(5);
+    q.tick();
+    expect(offers(q)).toEqual([['c1', ['a']]]);
+  });
+
+  it('puts an agent on the call even when its caller timed out as it answered', () => {
+    const { q, clock } = queue({ strategy: 'longest-idle', maxWaitSec: 10 }, ['a', 'b']);
+    q.enqueue({ callerId: 'c1' });
+    q.dispatch();
+    clock.advance(10);
+    q.tick();
+    expect(q.answered('c1', 'a')).toBeUndefined();
+    expect(q.agentState('a')).toBe('on-call');
+    q.enqueue({ callerId: 'c2' });
+    expect(offers(q)).toEqual([['c2', ['b']]]);
+  });
+});

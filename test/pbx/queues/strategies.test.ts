@@ -14,18 +14,18 @@ describe('ring-all', () => {
     expect(offers(q)).toEqual([['c2', ['a', 'c']]]);
   });
 
-  it('adds an agent who becomes free to the ringing round; one who missed it waits for the next round', () => {
+  it('gives an agent freed during a round to the next caller; an unanswered round starts again', () => {
     const { q } = queue({ strategy: 'ring-all' }, ['a', 'b', 'c']);
     q.pause('c', 'lunch');
     q.enqueue({ callerId: 'c1' });
+    q.enqueue({ callerId: 'c2' });
     expect(offers(q)).toEqual([['c1', ['a', 'b']]]);
     q.unpause('c');
-    expect(offers(q)).toEqual([['c1', ['c']]]);
+    expect(offers(q)).toEqual([['c2', ['c']]]);
     q.noAnswer('c1', 'a');
-    expect(offers(q)).toEqual([]); // b and c still ring: a is not rung again in this round
+    expect(offers(q)).toEqual([]); // b still rings for c1: its round is not over
     q.noAnswer('c1', 'b');
-    q.noAnswer('c1', 'c');
-    expect(offers(q)).toEqual([['c1', ['a', 'b', 'c']]]); // a new round
+    expect(offers(q)).toEqual([['c1', ['a', 'b']]]); // a new round with everyone free
   });
 });
 
