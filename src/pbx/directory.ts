@@ -18,6 +18,7 @@ import {
   workspaceVersions,
 } from '../store/schema.ts';
 import { RateTable } from './dial-plan.ts';
+import { type FeatureCodes, featureCodes } from './feature-codes.ts';
 import { IpAcl } from './ip-acl.ts';
 
 export interface TenantRoute {
@@ -32,6 +33,8 @@ export interface TenantRoute {
   blockedPrefixes: string[];
   dialingRules: DialingRule[];
   outboundTrunkId: string | null;
+  /** What its phones dial for PBX functions: its overrides over the defaults. */
+  featureCodes: FeatureCodes;
 }
 
 export interface LineRoute {
@@ -258,6 +261,7 @@ export class Directory {
         blockedPrefixes: t.blockedPrefixes,
         dialingRules: t.dialingRules,
         outboundTrunkId: t.outboundTrunkId,
+        featureCodes: featureCodes(t.featureCodes),
       };
       s.tenants.set(t.id, route);
       s.tenantsByDomain.set(route.sipDomain, route);

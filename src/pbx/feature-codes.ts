@@ -37,6 +37,16 @@ export type FeatureCodes = Record<FeatureName, string>;
 
 export const FEATURE_NAMES = Object.keys(DEFAULT_FEATURE_CODES) as FeatureName[];
 
+/** Dialled codes followed by something: an extension, a number, a pause reason. */
+export const TAKES_ARGUMENT: ReadonlySet<FeatureName> = new Set([
+  'forwardOn',
+  'pickup',
+  'listen',
+  'whisper',
+  'barge',
+  'agentPause',
+]);
+
 /** Codes pressed during a call; the others are dialled as a call of their own. */
 export const IN_CALL_FEATURES: ReadonlySet<FeatureName> = new Set([
   'transfer',
@@ -44,7 +54,7 @@ export const IN_CALL_FEATURES: ReadonlySet<FeatureName> = new Set([
   'recordOnDemand',
 ]);
 
-/** 1 to 6 keys of a phone keypad, with at least one * or # so no extension can look the same. */
+/** 2 to 6 keys of a phone keypad, with at least one * or # so no extension can look the same. */
 export const FEATURE_CODE_PATTERN = /^(?=.*[*#])[0-9*#]{2,6}$/;
 
 export class FeatureCodeError extends Error {
@@ -68,8 +78,11 @@ export function featureCodes(overrides: FeatureCodeOverrides | null | undefined)
 }
 
 /**
- * Checks a full set of codes: each well formed, and no code of one group a prefix of another
- * in the same group (a phone sends the whole dial string; in a call keys come one by one).
+ * Checks a full set of codes: each well formed, no two alike, and no code that reads a prefix
+ * of another where that makes one of them unreachable. Dialled codes arrive whole (the phone
+ * sends the dial string), so a prefix only matters when the shorter code takes an argument
+ * (`*8` + extension would swallow `*80`); keys pressed in a call arrive one by one, so there
+ * any prefix does.
  */
 export function checkFeatureCodes(codes: FeatureCodes): void {
   for (const name of FEATURE_NAMES) {
@@ -84,11 +97,15 @@ export function checkFeatureCodes(codes: FeatureCodes): void {
     for (const a of group)
       for (const b of group) {
         if (a === b) continue;
-        if (codes[b].startsWith(codes[a]))
+        if (codes[a] === codes[b]) {
+          // Reported once, on the later of the two (the one the administrator likely changed).
+          if (group.indexOf(a) < group.indexOf(b))
+            throw new FeatureCodeError(`${a} and ${b} have the same code ${codes[a]}`, b);
+          continue;
+        }
+        if (codes[b].startsWith(codes[a]) && (inCall || TAKES_ARGUMENT.has(a)))
           throw new FeatureCodeError(
-            codes[a] === codes[b]
-              ? `${a} and ${b} have the same code ${codes[a]}`
-              : `${a} (${codes[a]}) is the start of ${b} (${codes[b]}): ${b} could never be dialled`,
+            `${a} (${codes[a]}) is the start of ${b} (${codes[b]}): ${b} could never be ${inCall ? 'pressed' : 'dialled'}`,
             b,
           );
       }
@@ -112,12 +129,3 @@ export function matchDialled(
   }
   return undefined;
 }
-
-const TAKES_ARGUMENT: ReadonlySet<FeatureName> = new Set([
-  'forwardOn',
-  'pickup',
-  'listen',
-  'whisper',
-  'barge',
-  'agentPause',
-]);
