@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { and, count, eq } from 'drizzle-orm';
 import pino, { type Logger } from 'pino';
 import { issueToken } from '../api/auth/accounts.ts';
+import { greetingFiles } from '../api/routes/voicemail.ts';
 import { type App, buildServer } from '../api/server.ts';
 import type { Config } from '../config/index.ts';
 import { Pbx, type PbxOptions } from '../pbx/pbx.ts';
@@ -48,10 +49,8 @@ export async function startServer(
   const outbox = config.smtpUrl ? null : new OutboxMailer(join(config.dataDir, 'outbox'), config.mailFrom);
   const mailer = outbox ?? new SmtpMailer(config.smtpUrl as string, config.mailFrom);
   const filesRoot = join(config.dataDir, 'files');
-  const app = await buildServer(
-    { config, store, mailer, outbox, files: new LocalFileStorage(filesRoot), pbx: null },
-    logger,
-  );
+  const storage = new LocalFileStorage(filesRoot);
+  const app = await buildServer({ config, store, mailer, outbox, files: storage, pbx: null }, logger);
   const pbx = config.sipEnabled
     ? await Pbx.start({
         ...pbxOverrides,
@@ -84,6 +83,7 @@ export async function startServer(
           for (const to of message.to)
             await mailer.send({ to, subject: message.subject, text: message.text });
         },
+        voicemail: { sendMail: (mail) => mailer.send(mail), greetingFiles: greetingFiles(store.db, storage) },
       })
     : null;
   app.services.pbx = pbx;

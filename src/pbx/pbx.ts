@@ -34,7 +34,9 @@ import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
 import { Registrar } from './registrar.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
+import type { VoicemailMailer } from './voicemail/delivery.ts';
 import { MessageWaitingNotifier } from './voicemail/mwi.ts';
+import { type GreetingFiles, VoicemailService } from './voicemail/service.ts';
 
 export const ALLOWED_METHODS = [
   'INVITE',
@@ -65,6 +67,8 @@ export interface PbxOptions {
   timers?: { T1?: number; T2?: number; T4?: number };
   /** Digest challenges offered to phones, in order (default: SIP_DIGEST_ALGORITHMS). */
   digestAlgorithms?: DigestAlgorithm[];
+  /** Voicemail's way out: new messages by mail (MP3 attached), greetings recorded by phone kept as files. */
+  voicemail?: { sendMail?: VoicemailMailer; greetingFiles?: GreetingFiles };
 }
 
 export class Pbx {
@@ -80,6 +84,7 @@ export class Pbx {
   readonly cdrs: CdrWriter;
   /** Message-waiting subscriptions of phones (RFC 3842). */
   readonly mwi: MessageWaitingNotifier;
+  readonly voicemail: VoicemailService;
   readonly #log: Logger;
 
   private constructor(options: PbxOptions, transports: Transport[]) {
@@ -151,6 +156,16 @@ export class Pbx {
       maxExpires: config.registerMaxExpires,
     });
     this.cdrs = new CdrWriter(db, this.#log);
+    this.voicemail = new VoicemailService({
+      db,
+      dataDir: config.dataDir,
+      directory: this.directory,
+      mwi: this.mwi,
+      logger: this.#log,
+      filePath: options.promptPath,
+      greetingFiles: options.voicemail?.greetingFiles,
+      sendMail: options.voicemail?.sendMail,
+    });
     this.calls = new CallEngine({
       stack: this.stack,
       media: this.media,
@@ -169,12 +184,17 @@ export class Pbx {
         http: (req) => flowHttpRequest(req, { allowPrivate: config.flowHttpAllowPrivate }),
         sendMail: options.sendMail,
         lastAgent: (tenantId, caller, hours) => lastAgent(db, tenantId, caller, hours),
+        voicemail: this.voicemail,
         recordingPath: async (tenantId, callId, n) => {
           const dir = join(config.dataDir, 'recordings', tenantId);
           await mkdir(dir, { recursive: true });
           return join(dir, `${callId}-${n}.wav`);
         },
       },
+    });
+    this.calls.router.setFeatures({
+      // "When unavailable: voicemail" of a line hands the caller to the person's box.
+      voicemailFor: (tenant, line, caller) => this.voicemail.unavailableStep(tenant, line, caller),
     });
     this.trunks = new TrunkRegistrations({
       stack: this.stack,
@@ -264,6 +284,7 @@ export class Pbx {
   async shutdown(): Promise<void> {
     await this.calls?.shutdown().catch(() => {});
     this.mwi?.close();
+    await this.voicemail?.idle();
     await this.trunks?.stop().catch(() => {});
     await this.cdrs?.stop().catch(() => {});
     this.location.close();

@@ -4,16 +4,26 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+}
+
 export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** Files sent with the message (a voicemail's MP3). */
+  attachments?: MailAttachment[];
 }
 
-export interface StoredMail extends MailMessage {
+export interface StoredMail extends Omit<MailMessage, 'attachments'> {
   id: string;
   from: string;
   createdAt: string;
+  /** Attachments as kept in the outbox: their bytes in base64. */
+  attachments?: { filename: string; contentType: string; size: number; base64: string }[];
 }
 
 export interface Mailer {
@@ -32,7 +42,23 @@ export class OutboxMailer implements Mailer {
     const createdAt = new Date().toISOString();
     // Names sort in send order: time, then a per-process counter.
     const id = `${createdAt.replace(/[-:.]/g, '')}-${process.pid}-${String(this.seq++).padStart(6, '0')}`;
-    const mail: StoredMail = { id, from: this.from, createdAt, ...message };
+    const { attachments, ...rest } = message;
+    const mail: StoredMail = {
+      id,
+      from: this.from,
+      createdAt,
+      ...rest,
+      ...(attachments?.length
+        ? {
+            attachments: attachments.map((a) => ({
+              filename: a.filename,
+              contentType: a.contentType,
+              size: a.content.length,
+              base64: a.content.toString('base64'),
+            })),
+          }
+        : {}),
+    };
     await writeFile(join(this.dir, `${id}.json`), JSON.stringify(mail, null, 2), { flag: 'wx' });
   }
 

@@ -15,6 +15,7 @@ export const RESOURCES = [
   'prompts',
   'lines',
   'calls',
+  'voicemail',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Access = 'read' | 'write';
@@ -38,10 +39,19 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     prompts: 'write',
     lines: 'read',
     calls: 'read',
+    voicemail: 'write',
   },
   // Agents place and take calls: they see the directory and the shared contacts, and may
   // read the call flows and prompts (to know where a call came from), not change them.
-  agent: { tenant: 'read', people: 'read', contacts: 'read', workspace: 'read', prompts: 'read' },
+  // Voicemail: their own box only (the routes check the owner).
+  agent: {
+    tenant: 'read',
+    people: 'read',
+    contacts: 'read',
+    workspace: 'read',
+    prompts: 'read',
+    voicemail: 'write',
+  },
 };
 
 const allows = (granted: Access | undefined, wanted: Access) =>

@@ -15,6 +15,7 @@ import { portInRoutes } from './port-in.ts';
 import { promptRoutes } from './prompts.ts';
 import { signupRoutes } from './signup.ts';
 import { tenantRoutes } from './tenant.ts';
+import { voicemailRoutes } from './voicemail.ts';
 import { workspaceRoutes } from './workspace.ts';
 
 export const routePlugins = [
@@ -35,5 +36,6 @@ export const routePlugins = [
   workspaceRoutes,
   flowTestRoutes,
   promptRoutes,
+  voicemailRoutes,
   operatorRoutes,
 ];

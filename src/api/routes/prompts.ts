@@ -102,7 +102,7 @@ class SpeechCache {
 }
 
 /** The media layer's refusals as API errors with the right status and a plain message. */
-function audioError(err: unknown, field: string): ApiError {
+export function audioError(err: unknown, field: string): ApiError {
   if (!isMediaError(err))
     return new ApiError(422, 'audio_corrupt', 'the file could not be decoded as audio', field);
   switch (err.code) {
@@ -123,23 +123,24 @@ function audioError(err: unknown, field: string): ApiError {
   }
 }
 
+/** A language text-to-speech can speak, or a 400 naming the field (voicemail greetings too). */
+export async function checkLanguage(lang: string, field = 'language'): Promise<void> {
+  // espeak-ng picks the nearest voice itself: 'en' speaks as en-gb, 'lv-lv' as lv.
+  const known = (await ttsLanguages()).map((l) => l.toLowerCase());
+  const near = (k: string) => k === lang || k.startsWith(`${lang}-`) || lang.startsWith(`${k}-`);
+  if (!known.some(near))
+    throw badRequest(
+      'unknown_language',
+      `no text-to-speech voice for language "${lang}"; see GET /api/prompts/languages`,
+      field,
+    );
+}
+
 export const promptRoutes: FastifyPluginAsyncZod = async (app) => {
   const { store, files: storage, config } = app.services;
   const read = { access: { resource: 'prompts' as const, access: 'read' as const } };
   const write = { access: { resource: 'prompts' as const, access: 'write' as const } };
   const cache = new SpeechCache(16 * 1024 * 1024);
-
-  async function checkLanguage(lang: string) {
-    // espeak-ng picks the nearest voice itself: 'en' speaks as en-gb, 'lv-lv' as lv.
-    const known = (await ttsLanguages()).map((l) => l.toLowerCase());
-    const near = (k: string) => k === lang || k.startsWith(`${lang}-`) || lang.startsWith(`${k}-`);
-    if (!known.some(near))
-      throw badRequest(
-        'unknown_language',
-        `no text-to-speech voice for language "${lang}"; see GET /api/prompts/languages`,
-        'language',
-      );
-  }
 
   async function speak(req: { text: string; language: string; voice?: string | undefined }) {
     const key = JSON.stringify([req.language, req.voice ?? '', req.text]);
