@@ -29,6 +29,7 @@ import { lastAgent } from './calls/call-history.ts';
 import { CdrWriter } from './calls/cdr-writer.ts';
 import { Directory } from './directory.ts';
 import { PbxEvents } from './events.ts';
+import { DialledFeatures } from './features/dialled.ts';
 import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
@@ -85,6 +86,8 @@ export class Pbx {
   /** Message-waiting subscriptions of phones (RFC 3842). */
   readonly mwi: MessageWaitingNotifier;
   readonly voicemail: VoicemailService;
+  /** Dialled feature codes: DND, forwarding, spy, pickup, and hand-offs to voicemail and queues. */
+  readonly features: DialledFeatures;
   readonly #log: Logger;
 
   private constructor(options: PbxOptions, transports: Transport[]) {
@@ -192,7 +195,17 @@ export class Pbx {
         },
       },
     });
+    this.features = new DialledFeatures({
+      db,
+      directory: this.directory,
+      media: this.media,
+      calls: (tenantId) => this.calls.calls(tenantId),
+      log: this.#log,
+    });
+    // The voicemail code listens to the caller's own box.
+    this.features.voicemailListen = (tenant, line) => this.voicemail.listenStep(tenant, line);
     this.calls.router.setFeatures({
+      dialled: (tenant, line, caller, dialed) => this.features.dialled(tenant, line, caller, dialed),
       // "When unavailable: voicemail" of a line hands the caller to the person's box.
       voicemailFor: (tenant, line, caller) => this.voicemail.unavailableStep(tenant, line, caller),
     });

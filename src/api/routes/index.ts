@@ -4,6 +4,7 @@ import { authRoutes } from './auth.ts';
 import { callRecordRoutes } from './call-records.ts';
 import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
+import { featureCodeRoutes } from './feature-codes.ts';
 import { flowTestRoutes } from './flow-tests.ts';
 import { invitationRoutes } from './invitations.ts';
 import { lineRoutes } from './lines.ts';
@@ -14,6 +15,7 @@ import { peopleRoutes } from './people.ts';
 import { portInRoutes } from './port-in.ts';
 import { promptRoutes } from './prompts.ts';
 import { signupRoutes } from './signup.ts';
+import { teamRoutes } from './teams.ts';
 import { tenantRoutes } from './tenant.ts';
 import { voicemailRoutes } from './voicemail.ts';
 import { workspaceRoutes } from './workspace.ts';
@@ -23,8 +25,10 @@ export const routePlugins = [
   authRoutes,
   meRoutes,
   tenantRoutes,
+  featureCodeRoutes,
   callingRoutes,
   peopleRoutes,
+  teamRoutes,
   invitationRoutes,
   numberRoutes,
   lineRoutes,
