@@ -33,6 +33,7 @@ import { DialledFeatures } from './features/dialled.ts';
 import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
+import { RecordingService } from './recording/index.ts';
 import { Registrar } from './registrar.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
 import type { VoicemailMailer } from './voicemail/delivery.ts';
@@ -85,6 +86,8 @@ export class Pbx {
   readonly cdrs: CdrWriter;
   /** Message-waiting subscriptions of phones (RFC 3842). */
   readonly mwi: MessageWaitingNotifier;
+  /** Call recordings: line policy, flow and queue recordings, retention. */
+  readonly recordings: RecordingService;
   readonly voicemail: VoicemailService;
   /** Dialled feature codes: DND, forwarding, spy, pickup, and hand-offs to voicemail and queues. */
   readonly features: DialledFeatures;
@@ -122,7 +125,10 @@ export class Pbx {
       portMin: config.rtpPortMin,
       portMax: config.rtpPortMax,
       workers: config.mediaWorkers || Math.max(1, Math.min(availableParallelism(), 4)),
-      onEvent: (e) => this.calls.onMediaEvent(e),
+      onEvent: (e) => {
+        this.calls.onMediaEvent(e);
+        this.recordings.onMediaEvent(e);
+      },
     });
     const auth = new LineAuthenticator(
       this.directory,
@@ -159,6 +165,16 @@ export class Pbx {
       maxExpires: config.registerMaxExpires,
     });
     this.cdrs = new CdrWriter(db, this.#log);
+    this.recordings = new RecordingService({
+      db,
+      dataDir: config.dataDir,
+      directory: this.directory,
+      media: this.media,
+      events: this.events,
+      liveCall: (tenantId, callId) => this.calls.calls(tenantId).find((c) => c.id === callId),
+      promptSource: options.promptSource ?? (async () => undefined),
+      log: this.#log,
+    });
     this.voicemail = new VoicemailService({
       db,
       dataDir: config.dataDir,
@@ -187,6 +203,7 @@ export class Pbx {
         http: (req) => flowHttpRequest(req, { allowPrivate: config.flowHttpAllowPrivate }),
         sendMail: options.sendMail,
         lastAgent: (tenantId, caller, hours) => lastAgent(db, tenantId, caller, hours),
+        recordings: this.recordings,
         voicemail: this.voicemail,
         recordingPath: async (tenantId, callId, n) => {
           const dir = join(config.dataDir, 'recordings', tenantId);
@@ -240,6 +257,7 @@ export class Pbx {
       }
       await pbx.directory.reload();
       await pbx.cdrs.start();
+      pbx.recordings.open();
       pbx.trunks.start();
       pbx.#log.info(
         {
@@ -296,6 +314,7 @@ export class Pbx {
   /** Ends every call, unregisters from carriers, flushes CDRs and closes sockets. */
   async shutdown(): Promise<void> {
     await this.calls?.shutdown().catch(() => {});
+    await this.recordings?.close();
     this.mwi?.close();
     await this.voicemail?.idle();
     await this.trunks?.stop().catch(() => {});

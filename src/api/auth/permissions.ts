@@ -15,6 +15,7 @@ export const RESOURCES = [
   'prompts',
   'lines',
   'calls',
+  'recordings',
   'voicemail',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
@@ -39,6 +40,8 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     prompts: 'write',
     lines: 'read',
     calls: 'read',
+    // Their teams' recordings only (the routes check): listen and delete.
+    recordings: 'write',
     voicemail: 'write',
   },
   // Agents place and take calls: they see the directory and the shared contacts, and may
@@ -50,6 +53,8 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     contacts: 'read',
     workspace: 'read',
     prompts: 'read',
+    // Recordings of their own calls, to listen to (the routes check).
+    recordings: 'read',
     voicemail: 'write',
   },
 };

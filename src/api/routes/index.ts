@@ -14,6 +14,7 @@ import { operatorRoutes } from './operator.ts';
 import { peopleRoutes } from './people.ts';
 import { portInRoutes } from './port-in.ts';
 import { promptRoutes } from './prompts.ts';
+import { recordingRoutes } from './recordings.ts';
 import { signupRoutes } from './signup.ts';
 import { teamRoutes } from './teams.ts';
 import { tenantRoutes } from './tenant.ts';
@@ -40,6 +41,7 @@ export const routePlugins = [
   workspaceRoutes,
   flowTestRoutes,
   promptRoutes,
+  recordingRoutes,
   voicemailRoutes,
   operatorRoutes,
 ];

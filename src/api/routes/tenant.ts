@@ -1,12 +1,15 @@
-// The company account: legal and billing details, time zone, SIP domain, 2FA policy.
-import { eq } from 'drizzle-orm';
+// The company account: legal and billing details, time zone, SIP domain, 2FA policy, and how
+// long call recordings are kept with the prompt played before one starts.
+import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { tenants } from '../../store/schema.ts';
+import { applyRetention, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS } from '../../pbx/recording/index.ts';
+import { audioPrompts, tenants } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { conflict, errorBodySchema, isUniqueViolation, notFound } from '../errors.ts';
 import { countryCode, iso, name, postalAddress, timeZone } from '../schemas.ts';
+import { unprocessable } from './calling.ts';
 
 const tenantSchema = z.object({
   id: z.string(),
@@ -20,6 +23,18 @@ const tenantSchema = z.object({
   status: z.string(),
   requireAdmin2fa: z.boolean(),
   createdAt: z.string(),
+});
+const companySchema = tenantSchema.extend({
+  recordingRetentionDays: z.number().describe('Recordings are deleted this many days after they end'),
+  recordingConsentPromptId: z
+    .string()
+    .nullable()
+    .describe('Audio prompt played to the caller before a recording starts'),
+});
+const companyView = (t: typeof tenants.$inferSelect) => ({
+  ...tenantView(t),
+  recordingRetentionDays: t.recordingRetentionDays,
+  recordingConsentPromptId: t.recordingConsentPromptId,
 });
 export const tenantView = (t: typeof tenants.$inferSelect) => ({
   id: t.id,
@@ -59,7 +74,7 @@ export const tenantRoutes: FastifyPluginAsyncZod = async (app) => {
     '/tenant',
     {
       config: { access: { resource: 'tenant', access: 'read' } },
-      schema: { tags: ['company'], summary: 'Your company account', response: { 200: tenantSchema } },
+      schema: { tags: ['company'], summary: 'Your company account', response: { 200: companySchema } },
     },
     async (req) => {
       const [t] = await store.db
@@ -68,7 +83,7 @@ export const tenantRoutes: FastifyPluginAsyncZod = async (app) => {
         .where(eq(tenants.id, tenantIdOf(req)))
         .limit(1);
       if (!t) throw notFound('company');
-      return tenantView(t);
+      return companyView(t);
     },
   );
 
@@ -78,7 +93,8 @@ export const tenantRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: { resource: 'tenant', access: 'write' } },
       schema: {
         tags: ['company'],
-        summary: 'Update company information, time zone, SIP domain or the administrator 2FA policy',
+        summary:
+          'Update company information, time zone, SIP domain, the administrator 2FA policy, or the recording retention and consent prompt. A new retention applies to existing recordings too (each expires that many days after it ended)',
         body: z
           .object({
             name: name(120),
@@ -89,14 +105,29 @@ export const tenantRoutes: FastifyPluginAsyncZod = async (app) => {
             timeZone,
             sipDomain: hostname,
             requireAdmin2fa: z.boolean(),
+            recordingRetentionDays: z.number().int().min(MIN_RETENTION_DAYS).max(MAX_RETENTION_DAYS),
+            recordingConsentPromptId: z.uuid('must be a prompt id').nullable(),
           })
           .partial()
           .strict(),
-        response: { 200: tenantSchema, 400: errorBodySchema, 409: errorBodySchema },
+        response: { 200: companySchema, 400: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema },
       },
     },
     async (req) => {
       const id = tenantIdOf(req);
+      const consent = req.body.recordingConsentPromptId;
+      if (consent) {
+        const [prompt] = await store.db
+          .select({ id: audioPrompts.id })
+          .from(audioPrompts)
+          .where(and(eq(audioPrompts.tenantId, id), eq(audioPrompts.id, consent)));
+        if (!prompt)
+          throw unprocessable(
+            'unknown_prompt',
+            'no such audio prompt in your library',
+            'recordingConsentPromptId',
+          );
+      }
       try {
         const [t] = await store.db
           .update(tenants)
@@ -104,13 +135,16 @@ export const tenantRoutes: FastifyPluginAsyncZod = async (app) => {
           .where(eq(tenants.id, id))
           .returning();
         if (!t) throw notFound('company');
+        if (req.body.recordingRetentionDays !== undefined)
+          await applyRetention(store.db, id, req.body.recordingRetentionDays);
+        app.services.pbx?.recordings.settings.forget(id);
         await audit(store.db, req, {
           action: 'tenant.update',
           resource: 'tenant',
           resourceId: id,
           details: req.body,
         });
-        return tenantView(t);
+        return companyView(t);
       } catch (err) {
         if (isUniqueViolation(err))
           throw conflict('sip_domain_taken', 'another company uses this SIP domain', 'sipDomain');
