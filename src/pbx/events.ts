@@ -38,7 +38,39 @@ export type PbxEvent =
       version: number;
       steps: { nodeId: string; type: string; name: string; detail: string; output?: string | undefined }[];
       end: { reason: string; nodeId?: string | undefined; detail: string };
-    };
+    }
+  | QueueEvent;
+
+/**
+ * A change in a call queue (src/pbx/queues): a caller joins, is offered to agents, is
+ * answered, leaves (with the flow outcome, or abandoned), asks for a callback; an agent's
+ * state changes. Each carries the queue's counts after the change, for wallboards.
+ */
+export interface QueueEvent {
+  type: 'queue';
+  tenantId: string;
+  queueId: string;
+  change:
+    | 'caller-joined'
+    | 'caller-ringing'
+    | 'caller-answered'
+    | 'caller-left'
+    | 'callback-requested'
+    | 'callback-dialing'
+    | 'agent-state';
+  /** The waiting entry: the caller's call id (a callback request keeps it). */
+  callerId?: string | undefined;
+  callerNumber?: string | undefined;
+  /** `person:<id>` or `line:<id>`. */
+  agentIds?: string[] | undefined;
+  agentState?: string | undefined;
+  pauseReason?: string | null | undefined;
+  /** How a caller left: a flow outcome, or 'abandoned' when it hung up. */
+  outcome?: 'answered' | 'timeout' | 'overflow' | 'callback' | 'abandoned' | undefined;
+  position?: number | undefined;
+  waiting: number;
+  availableAgents: number;
+}
 
 type Listener = (event: PbxEvent) => void;
 

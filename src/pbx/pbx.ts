@@ -33,6 +33,7 @@ import { DialledFeatures } from './features/dialled.ts';
 import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
+import { QueueService } from './queues/queue-service.ts';
 import { RecordingService } from './recording/index.ts';
 import { Registrar } from './registrar.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
@@ -91,6 +92,8 @@ export class Pbx {
   readonly voicemail: VoicemailService;
   /** Dialled feature codes: DND, forwarding, spy, pickup, and hand-offs to voicemail and queues. */
   readonly features: DialledFeatures;
+  /** Call queues on live calls (the flow's queue node), their live state and agents. */
+  readonly queues: QueueService;
   readonly #log: Logger;
 
   private constructor(options: PbxOptions, transports: Transport[]) {
@@ -185,6 +188,17 @@ export class Pbx {
       greetingFiles: options.voicemail?.greetingFiles,
       sendMail: options.voicemail?.sendMail,
     });
+    this.queues = new QueueService({
+      db,
+      directory: this.directory,
+      location: this.location,
+      events: this.events,
+      engine: () => this.calls,
+      promptSource: options.promptSource ?? (async () => undefined),
+      recordings: () => this.recordings,
+      holdMusicPath: join(config.dataDir, 'queues', 'hold-music.wav'),
+      log: this.#log,
+    });
     this.calls = new CallEngine({
       stack: this.stack,
       media: this.media,
@@ -205,6 +219,7 @@ export class Pbx {
         lastAgent: (tenantId, caller, hours) => lastAgent(db, tenantId, caller, hours),
         recordings: this.recordings,
         voicemail: this.voicemail,
+        queues: this.queues,
         recordingPath: async (tenantId, callId, n) => {
           const dir = join(config.dataDir, 'recordings', tenantId);
           await mkdir(dir, { recursive: true });
@@ -313,6 +328,7 @@ export class Pbx {
 
   /** Ends every call, unregisters from carriers, flushes CDRs and closes sockets. */
   async shutdown(): Promise<void> {
+    await this.queues?.close();
     await this.calls?.shutdown().catch(() => {});
     await this.recordings?.close();
     this.mwi?.close();

@@ -17,6 +17,7 @@ export const RESOURCES = [
   'calls',
   'recordings',
   'voicemail',
+  'queues',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Access = 'read' | 'write';
@@ -43,6 +44,8 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     // Their teams' recordings only (the routes check): listen and delete.
     recordings: 'write',
     voicemail: 'write',
+    // Every queue's live state; logging their teams' agents in and out (the routes check).
+    queues: 'read',
   },
   // Agents place and take calls: they see the directory and the shared contacts, and may
   // read the call flows and prompts (to know where a call came from), not change them.
@@ -56,6 +59,8 @@ const ROLE_GRANTS: Record<TenantRole, Partial<Record<Resource, Access>>> = {
     // Recordings of their own calls, to listen to (the routes check).
     recordings: 'read',
     voicemail: 'write',
+    // Queues' live state; logging themselves in and out and pausing (the routes check).
+    queues: 'read',
   },
 };
 

@@ -14,6 +14,7 @@ import { operatorRoutes } from './operator.ts';
 import { peopleRoutes } from './people.ts';
 import { portInRoutes } from './port-in.ts';
 import { promptRoutes } from './prompts.ts';
+import { queueRoutes } from './queues.ts';
 import { recordingRoutes } from './recordings.ts';
 import { signupRoutes } from './signup.ts';
 import { teamRoutes } from './teams.ts';
@@ -41,6 +42,7 @@ export const routePlugins = [
   workspaceRoutes,
   flowTestRoutes,
   promptRoutes,
+  queueRoutes,
   recordingRoutes,
   voicemailRoutes,
   operatorRoutes,

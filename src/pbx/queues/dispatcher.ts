@@ -67,6 +67,11 @@ export class QueueDispatcher {
     return this.#agents.free.size;
   }
 
+  /** Entry time of the longest-waiting caller not ringing anyone: which queue goes first. */
+  get nextCallerSince(): number | undefined {
+    return this.#line.firstIdle()?.enteredAt;
+  }
+
   // ---- configuration ----
 
   /** New settings from the API. Callers and agents keep their state; the strategy's order is rebuilt. */
@@ -184,6 +189,12 @@ export class QueueDispatcher {
     const released = this.#releaseRinging(c);
     this.#line.remove(c);
     return released;
+  }
+
+  /** When a waiting live caller times out; undefined without a maximum wait (or not waiting). */
+  deadlineOf(callerId: string): number | undefined {
+    const at = this.#line.get(callerId)?.expireAt;
+    return at !== undefined && Number.isFinite(at) ? at : undefined;
   }
 
   position(callerId: string): number | undefined {

@@ -1,0 +1,212 @@
+// Call queues on live calls with real phones: baresip agents 301-303 registered as extensions,
+// baresip callers 201 and 202 dialling the flow's entry 600, which holds them in a queue set up
+// through the API. Each strategy is checked by who rings, in which order, over successive
+// calls; then the callback key (the caller is dialled back when an agent is free), and the
+// overflow and timeout outputs of the flow's queue node.
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/media/audio/wav.ts';
+import type { PbxEvent, QueueEvent } from '../../src/pbx/events.ts';
+import { signUpCompany } from '../helpers/accounts.ts';
+import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip.ts';
+import type { ApiClient } from '../helpers/client.ts';
+import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { assertToneInWav } from '../helpers/tone.ts';
+import { sine } from '../media/rtp-peer.ts';
+
+let server: TestServer;
+let admin: ApiClient;
+let exts = new Map<string, Extension>();
+let musicPromptId = '';
+const running: Baresip[] = [];
+const flowEvents: Extract<PbxEvent, { type: 'flow' }>[] = [];
+const queueEvents: QueueEvent[] = [];
+
+const TONES: Record<string, number> = { '201': 1000, '202': 1200, '301': 500, '302': 650, '303': 850 };
+const MUSIC_HZ = 800;
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ext = (n: string) => exts.get(n) as Extension;
+const outgoing = (type: BaresipEvent['type']) => (e: BaresipEvent) =>
+  e.type === type && e.direction === 'outgoing';
+const incoming = (type: BaresipEvent['type']) => (e: BaresipEvent) =>
+  e.type === type && e.direction === 'incoming';
+
+async function phone(n: string, autoAnswer: boolean): Promise<Baresip> {
+  const b = await extensionPhone(server, `queue${n}`, ext(n), { hz: TONES[n] as number, autoAnswer });
+  running.push(b);
+  return b;
+}
+
+interface QueueSetup {
+  strategy: string;
+  members: { ext: string; skills?: Record<string, number>; ringTimeoutSeconds?: number }[];
+  settings?: Record<string, unknown>;
+  tags?: string[];
+}
+
+/** A queue made through the API, and the flow 600 → queue → an output per outcome, published. */
+async function queueFlow(setup: QueueSetup): Promise<string> {
+  const created = await admin.post('/api/queues', {
+    name: `Q ${Date.now()} ${Math.random()}`,
+    strategy: setup.strategy,
+    wrapUpSeconds: 0,
+    ringTimeoutSeconds: 8,
+    announcePosition: false,
+    announceWaitTime: false,
+    musicPromptId,
+    ...setup.settings,
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const queueId = created.body.id as string;
+  for (const m of setup.members) {
+    const added = await admin.post(`/api/queues/${queueId}/members`, {
+      personId: ext(m.ext).personId,
+      ...(m.skills ? { skills: m.skills } : {}),
+      ...(m.ringTimeoutSeconds ? { ringTimeoutSeconds: m.ringTimeoutSeconds } : {}),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+  }
+  const node = (id: string, type: string, name: string, config: unknown) => ({ id, type, name, config });
+  const say = (text: string) => ({ prompt: { kind: 'tts', text, language: 'en' } });
+  const nodes = [
+    node('entry', 'internal-number', 'Support line', { extension: '600' }),
+    node('queue', 'queue', 'Support queue', { queueId, tags: setup.tags ?? [] }),
+    node('timeout', 'play', 'Timed out', say('Nobody could take your call.')),
+    node('overflow', 'play', 'Full', say('All lines are busy.')),
+    node('callback', 'play', 'Callback', say('We will call you back.')),
+    node('end', 'hangup', 'End', {}),
+  ];
+  const edge = (from: string, output: string, to: string) => ({ id: `${from}-${output}`, from, output, to });
+  const edges = [
+    edge('entry', 'next', 'queue'),
+    edge('queue', 'answered', 'end'),
+    edge('queue', 'timeout', 'timeout'),
+    edge('queue', 'overflow', 'overflow'),
+    edge('queue', 'callback', 'callback'),
+    edge('timeout', 'next', 'end'),
+    edge('overflow', 'next', 'end'),
+    edge('callback', 'next', 'end'),
+  ];
+  const layout = Object.fromEntries(nodes.map((n, i) => [n.id, { tab: 'main', x: i * 200, y: 0 }]));
+  const saved = await admin.put('/api/workspace', {
+    draft: { tabs: [{ id: 'main', name: 'Main' }], nodes, edges, layout },
+  });
+  expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+  const published = await admin.post('/api/workspace/publish', { note: setup.strategy });
+  expect(published.status, JSON.stringify(published.body)).toBe(201);
+  return queueId;
+}
+
+async function agentAction(n: string, action: 'login' | 'logout' | 'pause' | 'unpause', queueId: string) {
+  const r = await admin.post(`/api/queues/agents/${ext(n).personId}/${action}`, {
+    queueId,
+    ...(action === 'pause' ? { reason: 'test' } : {}),
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+}
+
+/** The caller dials 600; resolves with the agent whose phone rang first after `marks`. */
+async function callAndSeeWhoRings(
+  caller: Baresip,
+  agents: Map<string, Baresip>,
+): Promise<{ rang: string; marks: Map<string, number> }> {
+  const marks = new Map([...agents].map(([n, b]) => [n, b.mark()]));
+  await caller.dial(`sip:600@${ext('201').domain}`);
+  const rang = await Promise.any(
+    [...agents].map(async ([n, b]) => {
+      await b.waitFor('incoming', { since: marks.get(n) as number, timeoutMs: 20_000 });
+      return n;
+    }),
+  );
+  return { rang, marks };
+}
+
+/** One call through the queue answered by whoever rings (agents answer automatically), then hung up. */
+async function servedBy(caller: Baresip, agents: Map<string, Baresip>): Promise<string> {
+  const callerMark = caller.mark();
+  const { rang, marks } = await callAndSeeWhoRings(caller, agents);
+  const agent = agents.get(rang) as Baresip;
+  await agent.waitFor(incoming('established'), { since: marks.get(rang) as number });
+  await delay(400);
+  await caller.hangup();
+  await caller.waitFor(outgoing('closed'), { since: callerMark });
+  await agent.waitFor('closed', { since: marks.get(rang) as number });
+  // The queue sees the call end (wrap-up 0) before the next one comes.
+  await delay(300);
+  return rang;
+}
+
+async function flowEnded(seen: number): Promise<Extract<PbxEvent, { type: 'flow' }>> {
+  const end = Date.now() + 20_000;
+  while (flowEvents.length <= seen) {
+    if (Date.now() > end) throw new Error('no flow event');
+    await delay(50);
+  }
+  return flowEvents[seen] as Extract<PbxEvent, { type: 'flow' }>;
+}
+
+async function liveState(queueId: string) {
+  const r = await admin.get(`/api/queues/${queueId}/live`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+
+async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined> | T | undefined,
+  ms = 15_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(100);
+  }
+}
+
+describe.skipIf(!existsSync(BARESIP_BIN))('call queues on live calls (baresip)', () => {
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { sipEnabled: true }, { digestAlgorithms: ['MD5'] });
+    const pbx = server.running.pbx;
+    if (!pbx) throw new Error('SIP is not running');
+    pbx.events.on((e) => {
+      if (e.type === 'flow') flowEvents.push(e);
+      if (e.type === 'queue') queueEvents.push(e);
+    });
+    admin = (await signUpCompany(server)).admin;
+    exts = await createExtensions(admin, ['201', '202', '301', '302', '303']);
+    const form = new FormData();
+    form.set('name', 'Music 800 Hz');
+    form.set(
+      'file',
+      new Blob([encodeWav(8000, 1, sine([MUSIC_HZ], 4000, 8000))], { type: 'audio/wav' }),
+      'music.wav',
+    );
+    const uploaded = await admin.post('/api/prompts', form);
+    expect(uploaded.status, JSON.stringify(uploaded.body)).toBe(201);
+    musicPromptId = uploaded.body.id;
+  }, 60_000);
+
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((b) => b.stop()));
+    for (const e of exts.values()) server?.running.pbx?.location.removeAll(e.lineId);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('round robin: each call goes to the next agent after the one offered last, across calls', async () => {
+    await queueFlow({ strategy: 'round-robin', members: [{ ext: '301' }, { ext: '302' }, { ext: '303' }] });
+    const caller = await phone('201', false);
+    const agents = new Map([
+      ['301', await phone('301', true)],
+      ['302', await phone('302', true)],
+      ['303', await phone('303', true)],
+    ]);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) order.push(await servedBy(caller, agents));
+    expect(order).toEqual(['301', '302', '303', '301']);
+  }, 120_000);
+});
