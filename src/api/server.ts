@@ -20,8 +20,8 @@ import { pingStore, type Store } from '../store/database.ts';
 import { installGuard } from './auth/guard.ts';
 import { SESSION_COOKIE } from './auth/principal.ts';
 import { LoginLockout, RateLimiter } from './auth/throttle.ts';
+import { registerConsole } from './console.ts';
 import { ApiError, installErrorHandling } from './errors.ts';
-import { registerPages } from './pages.ts';
 import { routePlugins } from './routes/index.ts';
 
 export interface Services {
@@ -137,7 +137,7 @@ export async function buildServer(input: ServicesInput, logger: Logger | false):
     app.swagger(),
   );
 
-  registerPages(app);
   for (const plugin of routePlugins) await app.register(plugin, { prefix: '/api' });
+  registerConsole(app);
   return app;
 }

@@ -1,0 +1,155 @@
+// The first page after signing in. Staff see registered devices and recent calls, refreshed
+// every few seconds; agents see their own extension and where to find colleagues.
+import { call, type Response } from '../api/client.ts';
+import { useApi, usePolling } from '../api/hooks.ts';
+import { CALL_COLUMNS, CallRow } from '../calls/call-row.tsx';
+import { formatDateTime } from '../lib/format.ts';
+import { type Names, useNames } from '../lib/names.ts';
+import { Link } from '../router.tsx';
+import { type Role, useReadyMarker, useRole, useSession } from '../session.tsx';
+import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
+import { Page, Section } from '../ui/layout.tsx';
+
+const REFRESH_MS = 5000;
+
+export function DashboardPage() {
+  const role = useRole();
+  return role === 'administrator' || role === 'supervisor' ? (
+    <StaffDashboard role={role} />
+  ) : (
+    <AgentDashboard />
+  );
+}
+
+function StaffDashboard({ role }: { role: Role }) {
+  const names = useNames();
+  const registrations = usePolling(
+    (signal) => call('GET /api/registrations', { query: { limit: 200 }, signal }),
+    REFRESH_MS,
+  );
+  const calls = usePolling((signal) => call('GET /api/calls', { query: { limit: 10 }, signal }), REFRESH_MS);
+  useReadyMarker(!!registrations.data && !!calls.data);
+  const lines = registrations.data?.items ?? [];
+  const online = lines.filter((l) => l.status === 'online');
+  return (
+    <Page title="Dashboard">
+      <div className="stats">
+        <div className="stat">
+          <span className="stat-value">{registrations.data ? online.length : '…'}</span>
+          <span className="stat-label">of {registrations.data ? lines.length : '…'} lines online</span>
+        </div>
+        <div className="stat">
+          <span className="stat-value">
+            {calls.data ? calls.data.items.filter((c) => c.disposition !== 'answered').length : '…'}
+          </span>
+          <span className="stat-label">missed of the last {calls.data?.items.length ?? '…'} calls</span>
+        </div>
+      </div>
+      <div className="grid-2">
+        <Section title="Registered devices">
+          <Loaded query={registrations}>
+            {() =>
+              online.length === 0 ? (
+                <Empty>No phone is registered right now.</Empty>
+              ) : (
+                <Devices lines={online} names={names.data} />
+              )
+            }
+          </Loaded>
+          {role === 'administrator' ? (
+            <p className="aside">
+              <Link to="/people">Manage people and their lines</Link>
+            </p>
+          ) : null}
+        </Section>
+        <Section title="Recent calls" actions={<Link to="/calls">All calls</Link>}>
+          <Loaded query={calls}>
+            {(d) =>
+              d.items.length === 0 ? (
+                <Empty>No calls yet. Calls appear here as they end.</Empty>
+              ) : (
+                <div className="table-wrap">
+                  <table>
+                    <thead>
+                      <tr>
+                        {CALL_COLUMNS.slice(0, 5).map((c) => (
+                          <th key={c} scope="col">
+                            {c}
+                          </th>
+                        ))}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {d.items.map((c) => (
+                        <CallRow key={c.id} call={c} names={names.data} compact />
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )
+            }
+          </Loaded>
+        </Section>
+      </div>
+    </Page>
+  );
+}
+
+type Registration = Response<'GET /api/registrations'>['items'][number];
+
+function Devices({ lines, names }: { lines: Registration[]; names: Names | undefined }) {
+  return (
+    <ul className="device-list">
+      {lines.map((l) => (
+        <li key={l.lineId}>
+          <Badge tone="ok">online</Badge>{' '}
+          <Link to={`/people/${l.personId}`}>{names?.person(l.personId) ?? l.sipUsername}</Link>
+          <ul>
+            {l.devices.map((d) => (
+              <li key={d.contact} className="muted">
+                {d.userAgent ?? 'SIP phone'} · {d.transport.toUpperCase()} {d.sourceAddress}:{d.sourcePort} ·
+                until {formatDateTime(d.expiresAt)}
+              </li>
+            ))}
+          </ul>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function AgentDashboard() {
+  const { me } = useSession();
+  const personId = me?.user.personId;
+  const person = useApi('GET /api/people/{id}', { params: { id: personId ?? '' } }, [personId]);
+  useReadyMarker(!!person.data || !personId);
+  return (
+    <Page title="Dashboard">
+      <Section title="You">
+        {personId ? (
+          <Loaded query={person}>
+            {(p) => (
+              <dl className="facts">
+                <dt>Name</dt>
+                <dd>
+                  {p.firstName} {p.lastName}
+                </dd>
+                <dt>Extension</dt>
+                <dd>{p.extension ?? 'none yet: ask your administrator'}</dd>
+                <dt>Department</dt>
+                <dd>{p.department ?? '—'}</dd>
+              </dl>
+            )}
+          </Loaded>
+        ) : (
+          <Empty>Your sign-in is not linked to a person in the directory.</Empty>
+        )}
+      </Section>
+      <Section title="Colleagues and contacts">
+        <p>
+          Find anyone's extension or number in the <Link to="/directory">company directory</Link>.
+        </p>
+      </Section>
+    </Page>
+  );
+}
