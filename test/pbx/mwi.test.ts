@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pbx } from '../../src/pbx/pbx.ts';
+import { newId } from '../../src/store/ids.ts';
 import { signUpCompany } from '../helpers/accounts.ts';
 import { createLine, type Line } from '../helpers/lines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -16,6 +17,7 @@ const scenario = (name: string) => ({ file: `../../pbx/scenarios/voicemail/${nam
 let server: TestServer;
 let pbx: Pbx;
 let alice: Line;
+let alicePerson = '';
 let bob: Line;
 
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
   );
   pbx = server.running.pbx as Pbx;
   const company = await signUpCompany(server);
+  alicePerson = company.personId;
   alice = await createLine(server, {
     tenantId: company.tenantId,
     personId: company.personId,
@@ -72,8 +75,24 @@ const body = (message: string) => message.slice(message.search(/\r?\n\r?\n/)).tr
 
 describe('message-waiting indication', () => {
   it('tells a subscribed phone its counts at once, on every change, on refresh, and at the end', async () => {
-    let counts = { new: 0, old: 2 };
-    pbx.mwi.source = async (_tenantId, lineId) => (lineId === alice.id ? counts : { new: 0, old: 0 });
+    // Alice's box holds two saved messages.
+    const box = await pbx.voicemail.store.personBox(alice.tenantId, alicePerson);
+    if (!box) throw new Error('no box');
+    for (let i = 0; i < 2; i++) {
+      const id = newId();
+      await pbx.voicemail.store.addMessage({
+        id,
+        tenantId: alice.tenantId,
+        boxId: box.id,
+        callId: null,
+        callerNumber: '201',
+        callerName: null,
+        durationMs: 1000,
+        path: pbx.voicemail.store.messageKey(alice.tenantId, id),
+        bytes: 16_044,
+      });
+      await pbx.voicemail.store.markSaved(alice.tenantId, id);
+    }
     const run = await runSipp({
       scenario: scenario('mwi_subscribe.xml'),
       transport: 'udp',
@@ -84,8 +103,19 @@ describe('message-waiting indication', () => {
     await until('the first NOTIFY', () => received(run, 'NOTIFY').length === 1);
     expect(pbx.mwi.subscriptions(alice.id)).toBe(1);
     // A message is left: one new, the two saved still there.
-    counts = { new: 1, old: 2 };
-    pbx.mwi.changed(alice.tenantId, alice.id);
+    const id = newId();
+    await pbx.voicemail.store.addMessage({
+      id,
+      tenantId: alice.tenantId,
+      boxId: box.id,
+      callId: null,
+      callerNumber: '202',
+      callerName: null,
+      durationMs: 1000,
+      path: pbx.voicemail.store.messageKey(alice.tenantId, id),
+      bytes: 16_044,
+    });
+    pbx.voicemail.changed(box);
     const r = await run.done;
     expect(r.errors.trim(), r.output).toBe('');
     expect(r.code, r.output).toBe(0);

@@ -10,7 +10,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { encodeWav } from '../../media/audio/wav.ts';
-import { decodeAudioFile } from '../../media/index.ts';
+import { decodeAudioFile, synthesizeSpeech } from '../../media/index.ts';
+import { phrases } from '../../pbx/voicemail/phrases.ts';
 import { hashPin, PIN_PATTERN } from '../../pbx/voicemail/pin.ts';
 import type { GreetingFiles } from '../../pbx/voicemail/service.ts';
 import { type BoxRow, type MessageRow, VoicemailStore } from '../../pbx/voicemail/store.ts';
@@ -341,6 +342,46 @@ export const voicemailRoutes: FastifyPluginAsyncZod = async (app) => {
         details: { bytes: upload.length, durationMs: Math.round((pcm.length / RATE) * 1000) },
       });
       return view(updated);
+    },
+  );
+
+  app.get(
+    '/voicemail/boxes/:id/greeting',
+    {
+      config: read,
+      schema: {
+        tags: ['voicemail'],
+        summary: 'What callers hear first, as a WAV file (8 kHz, mono, 16-bit)',
+        description:
+          'The uploaded or phone-recorded greeting, or the TTS text (the default one included) spoken now.',
+        params: idParam,
+      },
+    },
+    async (req, reply) => {
+      const box = await visibleBox(req, req.params.id);
+      const g = box.greeting;
+      let wav: Buffer;
+      if (g.kind === 'file') {
+        const [f] = await store.db
+          .select()
+          .from(files)
+          .where(and(eq(files.tenantId, box.tenantId), eq(files.id, g.fileId)));
+        if (!f) throw notFound('greeting audio');
+        wav = await storage.get(f.storageKey);
+      } else {
+        const speech =
+          g.kind === 'tts'
+            ? { text: g.text, language: g.language, ...(g.voice ? { voice: g.voice } : {}) }
+            : { text: phrases.unavailable(box.name), language: 'en' };
+        try {
+          wav = encodeWav(RATE, 1, await synthesizeSpeech(speech));
+        } catch (err) {
+          throw audioError(err, 'greeting');
+        }
+      }
+      return reply
+        .headers({ ...wavHeaders, 'content-disposition': 'inline; filename="greeting.wav"' })
+        .send(wav);
     },
   );
 
