@@ -190,6 +190,33 @@ describe.skipIf(!existsSync(BARESIP_BIN))('supervisor spy between baresip phones
     expect(await share(sup, CUSTOMER_HZ)).toBeGreaterThan(0.2);
   });
 
+  it('keys switch the mode: barge (6#), then 4 turns it into listen and the customer no longer hears the supervisor', async () => {
+    const agent = await phone('201', AGENT_HZ, false);
+    const customer = await phone('202', CUSTOMER_HZ, true);
+    const supervisor = await phone('203', SUPERVISOR_HZ, false);
+    await agent.dial(uri('202'));
+    await customer.waitFor(call('established', 'incoming'));
+    await agent.waitFor(call('established', 'outgoing'));
+    await supervisor.dial(uri('6#201'));
+    await supervisor.waitFor(call('established', 'outgoing'));
+    await until('the supervisor joined the call', () => pbx().features.spy.active.size === 1);
+    await delay(2500);
+    // baresip sends the key as RFC 4733 telephone-event.
+    await supervisor.command('sndcode', '4');
+    await delay(3000);
+    await agent.hangup();
+    await supervisor.waitFor(call('closed', 'outgoing'));
+    await customer.waitFor(call('closed', 'incoming'));
+
+    const customerHeard = await heard(customer);
+    // The barge was heard; the end of the call, in listen mode, has none of it.
+    expect(await share(customerHeard, SUPERVISOR_HZ)).toBeGreaterThan(0.15);
+    expect(await share(customerHeard, SUPERVISOR_HZ, { lastSeconds: 1.5 })).toBeLessThan(0.01);
+    expect(await share(customerHeard, AGENT_HZ, { lastSeconds: 1.5 })).toBeGreaterThan(0.9);
+    const sup = await heard(supervisor);
+    expect(await share(sup, CUSTOMER_HZ, { lastSeconds: 1.5 })).toBeGreaterThan(0.2);
+  });
+
   it('a supervisor of another team gets 403, and the call goes on untouched', async () => {
     const agent = await phone('201', AGENT_HZ, false);
     const customer = await phone('202', CUSTOMER_HZ, true);

@@ -30,11 +30,15 @@ export interface SpyDeps {
   log: Logger;
 }
 
-/** A spied call: its conference and the supervisors' endpoints in it. */
+/** A spied call: its conference, the sides moved into it, and the supervisors' endpoints. */
 interface Session {
   conference: Promise<string>;
+  sides: { caller: string | undefined; callee: string | undefined };
   spies: Set<string>;
 }
+
+/** A call the call engine turned into a conference of its own (`*3`): not spied on for now. */
+const isConference = (c: Call) => (c as { isConference?: boolean }).isConference === true;
 
 export class SpyService {
   readonly #sessions = new Map<Call, Session>();
@@ -66,6 +70,8 @@ export class SpyService {
     if (agent.personId === supervisor.personId) return { status: 403, reason: 'Cannot listen to yourself' };
     const target = this.callOf(tenant.id, agent.id);
     if (!target) return { status: 404, reason: 'Not in a call' };
+    // Its parties are in the call's own mixer: moving them into ours would cut the others off.
+    if (isConference(target.call)) return { status: 480, reason: 'Spy on a conference is not supported' };
     return {
       service: `spy-${mode}`,
       // The supervisor's endpoint must be on the worker that mixes the spied call.
@@ -127,14 +133,14 @@ export class SpyService {
     const existing = this.#sessions.get(target);
     if (existing) return existing;
     const { media } = this.deps;
+    const sides = target.sides;
     const conference = (async () => {
       const id = await media.createConference(target.mediaGroup);
-      const { caller, callee } = target.sides;
-      if (caller) await media.joinConference(id, caller, 'participant');
-      if (callee) await media.joinConference(id, callee, 'participant');
+      if (sides.caller) await media.joinConference(id, sides.caller, 'participant');
+      if (sides.callee) await media.joinConference(id, sides.callee, 'participant');
       return id;
     })();
-    const session: Session = { conference, spies: new Set() };
+    const session: Session = { conference, sides, spies: new Set() };
     this.#sessions.set(target, session);
     return session;
   }
@@ -149,19 +155,24 @@ export class SpyService {
     } catch (e) {
       log.error({ err: e, call: target.id }, 'spy conference could not be set up');
       this.#sessions.delete(target);
-      return this.rebridge(target);
+      return this.rebridge(target, session);
     }
     // The endpoint may be gone already (the supervisor's call released it): nothing to leave.
     await media.leaveConference(conference, endpoint).catch(() => {});
     if (session.spies.size > 0) return;
     this.#sessions.delete(target);
     await media.destroyConference(conference).catch(() => {});
-    await this.rebridge(target);
+    await this.rebridge(target, session);
   }
 
-  private async rebridge(target: Call): Promise<void> {
+  /**
+   * The spied call's sides bridged again, as they were. Not when the call changed meanwhile
+   * (a transfer moved a party, `*3` made it a conference): whoever changed it set its media.
+   */
+  private async rebridge(target: Call, session: Session): Promise<void> {
     const { caller, callee } = target.sides;
-    if (target.state === 'ended' || !caller || !callee) return;
+    if (target.state === 'ended' || !caller || !callee || isConference(target)) return;
+    if (caller !== session.sides.caller || callee !== session.sides.callee) return;
     await this.deps.media
       .bridge(caller, callee)
       .catch((e) =>
