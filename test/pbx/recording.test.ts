@@ -12,8 +12,6 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeWav } from '../../src/media/audio/wav.ts';
 import { RetentionJob } from '../../src/pbx/recording/index.ts';
-import { newId } from '../../src/store/ids.ts';
-import { teamMembers, teams } from '../../src/store/schema.ts';
 import { addUser, type Company, signUpCompany } from '../helpers/accounts.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import type { Line } from '../helpers/lines.ts';
@@ -125,13 +123,15 @@ beforeAll(async () => {
   await lineFor(people.B, '202', { outboundInternal: true });
   await lineFor(people.C, '203', {});
   // S supervises a team of A.
-  const db = server.running.store.db;
-  const teamId = newId();
-  await db.insert(teams).values({ id: teamId, tenantId: company.tenantId, name: 'Front desk' });
-  await db.insert(teamMembers).values([
-    { teamId, personId: s.personId, tenantId: company.tenantId, role: 'supervisor' },
-    { teamId, personId: people.A, tenantId: company.tenantId, role: 'agent' },
-  ]);
+  const team = await admin.post('/api/teams', { name: 'Front desk' });
+  expect(team.status, JSON.stringify(team.body)).toBe(201);
+  for (const [personId, role] of [
+    [s.personId, 'supervisor'],
+    [people.A, 'agent'],
+  ]) {
+    const added = await admin.put(`/api/teams/${team.body.id}/members/${personId}`, { role });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+  }
 }, 90_000);
 afterAll(async () => server?.close());
 

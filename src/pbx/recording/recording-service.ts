@@ -150,7 +150,8 @@ export class RecordingService implements CallRecordings {
       if (this.#active.get(call.id) === entry) this.#active.delete(call.id);
       this.#closing.delete(file);
       await rm(file, { force: true }).catch(() => {});
-      if (e instanceof CallerGone) return;
+      // The caller went while the media was set up: its endpoints may be gone already.
+      if (e instanceof CallerGone || call.state === 'ended') return;
       throw e;
     }
     entry.state = 'recording';
