@@ -4,11 +4,13 @@
 // that cannot be served are refused with a status that says why.
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Call } from '../../src/pbx/calls/call.ts';
 import { signUpCompany } from '../helpers/accounts.ts';
 import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { toneInWav } from '../helpers/tone.ts';
 
 let server: TestServer;
 let admin: ApiClient;
@@ -131,6 +133,73 @@ describe.skipIf(!existsSync(BARESIP_BIN))('dialled feature codes', () => {
     const b = await phone('202', 1000);
     expect(await refused(b, '*8201')).toMatch(/^404/);
   });
+
+  // Pickup needs the ringing Call to give its caller to the picker's call (Call.pickUp).
+  const pickupSupported = typeof (Call.prototype as { pickUp?: unknown }).pickUp === 'function';
+
+  it.runIf(!pickupSupported)(
+    'until calls can be picked up, *8 + a ringing extension is 501 and it keeps ringing',
+    async () => {
+      const a = await phone('201', 600, false);
+      const b = await phone('202', 1000, false);
+      const c = await phone('203', 1400);
+      const since = a.mark();
+      await a.dial(uri('202'));
+      await b.waitFor((e) => e.type === 'incoming');
+      expect(await refused(c, '*8202')).toMatch(/^501/);
+      expect(a.events.slice(since).some((e) => e.type === 'closed')).toBe(false);
+      await a.hangup();
+      await b.waitFor((e) => e.type === 'closed' && e.direction === 'incoming');
+    },
+  );
+
+  it.runIf(pickupSupported)(
+    '*8 + extension answers the call ringing there: the caller talks to the picker; the phone stops ringing',
+    async () => {
+      const a = await phone('201', 600, false);
+      const b = await phone('202', 1000, false);
+      const c = await phone('203', 1400, false);
+      const since = a.mark();
+      await a.dial(uri('202'));
+      await b.waitFor((e) => e.type === 'incoming');
+      await c.dial(uri('*8202'));
+      await c.waitFor(outgoing('established'));
+      await a.waitFor(outgoing('established'), { since });
+      await b.waitFor((e) => e.type === 'closed' && e.direction === 'incoming');
+      expect(b.events.some((e) => e.type === 'established')).toBe(false);
+      await new Promise((r) => setTimeout(r, 2000));
+      await c.hangup();
+      await a.waitFor(outgoing('closed'), { since });
+      const heard = (await c.recordings()).find((r) => r.direction === 'received');
+      expect((await toneInWav(heard?.path as string, 600)).share).toBeGreaterThan(0.5);
+    },
+  );
+
+  it.runIf(pickupSupported)(
+    '*8 alone answers a call ringing someone of the picker’s team, and not another team’s',
+    async () => {
+      const team = await admin.post('/api/teams', { name: 'Pickup group' });
+      await admin.put(`/api/teams/${team.body.id}/members/${ext('202').personId}`, { role: 'agent' });
+      await admin.put(`/api/teams/${team.body.id}/members/${ext('203').personId}`, { role: 'agent' });
+      try {
+        const a = await phone('201', 600, false);
+        const b = await phone('202', 1000, false);
+        const c = await phone('203', 1400, false);
+        const since = a.mark();
+        // 201 is in no team of 203's: calls ringing 201 are not 203's to pick up.
+        expect(await refused(a, '*8')).toMatch(/^404/);
+        await a.dial(uri('202'));
+        await b.waitFor((e) => e.type === 'incoming');
+        await c.dial(uri('*8'));
+        await c.waitFor(outgoing('established'));
+        await a.waitFor(outgoing('established'), { since });
+        await a.hangup();
+        await c.waitFor(outgoing('closed'));
+      } finally {
+        await admin.delete(`/api/teams/${team.body.id}`);
+      }
+    },
+  );
 
   it('follows the company’s own codes: a changed code works at once and the old one is unknown', async () => {
     const put = await admin.put('/api/feature-codes', { dndOn: '*70' });
