@@ -12,7 +12,7 @@ import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip
 import type { ApiClient } from '../helpers/client.ts';
 import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertToneInWav } from '../helpers/tone.ts';
+import { assertToneInWav, toneInWav } from '../helpers/tone.ts';
 import { sine } from '../media/rtp-peer.ts';
 
 let server: TestServer;
@@ -209,4 +209,241 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call queues on live calls (baresip)',
     for (let i = 0; i < 4; i++) order.push(await servedBy(caller, agents));
     expect(order).toEqual(['301', '302', '303', '301']);
   }, 120_000);
+
+  it('ring all: every free agent rings at once; the first to answer takes the call, the others stop', async () => {
+    await queueFlow({ strategy: 'ring-all', members: [{ ext: '301' }, { ext: '302' }] });
+    const caller = await phone('201', false);
+    const slow = await phone('301', false);
+    const quick = await phone('302', false);
+    const agents = new Map([
+      ['301', slow],
+      ['302', quick],
+    ]);
+    const { marks } = await callAndSeeWhoRings(caller, agents);
+    await slow.waitFor('incoming', { since: marks.get('301') as number });
+    await quick.waitFor('incoming', { since: marks.get('302') as number });
+    await quick.answer();
+    await quick.waitFor(incoming('established'), { since: marks.get('302') as number });
+    // 301 stops ringing (CANCEL) and never talks.
+    await slow.waitFor('closed', { since: marks.get('301') as number });
+    expect(slow.events.slice(marks.get('301')).some(incoming('established'))).toBe(false);
+    await delay(2000);
+    await caller.hangup();
+    await caller.waitFor(outgoing('closed'));
+    // The caller heard 302, not the queue's music any more.
+    await assertToneInWav(await recording(caller, 'received'), TONES['302'] as number);
+  }, 60_000);
+
+  it('longest idle: the agent available the longest rings first; a finished call sends the agent to the back', async () => {
+    const queueId = await queueFlow({
+      strategy: 'longest-idle',
+      members: [{ ext: '301' }, { ext: '302' }, { ext: '303' }],
+    });
+    for (const n of ['301', '302', '303']) await agentAction(n, 'logout', queueId);
+    const caller = await phone('201', false);
+    const agents = new Map([
+      ['301', await phone('301', true)],
+      ['302', await phone('302', true)],
+      ['303', await phone('303', true)],
+    ]);
+    // Logged in in this order: 302 has been available longest, then 303, then 301.
+    for (const n of ['302', '303', '301']) {
+      await agentAction(n, 'login', queueId);
+      await delay(300);
+    }
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) order.push(await servedBy(caller, agents));
+    expect(order).toEqual(['302', '303', '301', '302']);
+  }, 120_000);
+
+  it('fewest calls: the agent with the fewest answered calls today rings first', async () => {
+    const queueId = await queueFlow({ strategy: 'fewest-calls', members: [{ ext: '301' }, { ext: '302' }] });
+    const caller = await phone('201', false);
+    const agents = new Map([
+      ['301', await phone('301', true)],
+      ['302', await phone('302', true)],
+    ]);
+    await agentAction('302', 'pause', queueId);
+    expect([await servedBy(caller, agents), await servedBy(caller, agents)]).toEqual(['301', '301']);
+    await agentAction('302', 'unpause', queueId);
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) order.push(await servedBy(caller, agents));
+    // 302 catches up (0 and 1 against 2), then equal counts go to the longest idle: 301.
+    expect(order).toEqual(['302', '302', '301']);
+    const live = await liveState(queueId);
+    expect(live.agents.map((a: { callsAnswered: number }) => a.callsAnswered)).toEqual([3, 2]);
+  }, 120_000);
+
+  it('skills: the caller tagged by the flow goes to the agent with the best level in that skill', async () => {
+    const queueId = await queueFlow({
+      strategy: 'skills',
+      tags: ['billing'],
+      members: [
+        { ext: '301', skills: { sales: 9 } },
+        { ext: '302', skills: { billing: 3 } },
+        { ext: '303', skills: { billing: 8, sales: 2 } },
+      ],
+    });
+    const caller = await phone('201', false);
+    const agents = new Map([
+      ['301', await phone('301', true)],
+      ['302', await phone('302', true)],
+      ['303', await phone('303', true)],
+    ]);
+    expect(await servedBy(caller, agents)).toBe('303');
+    await agentAction('303', 'pause', queueId);
+    expect(await servedBy(caller, agents)).toBe('302');
+    await agentAction('302', 'pause', queueId);
+    // Nobody with the skill is free: the caller is not stranded, the other agent takes it.
+    expect(await servedBy(caller, agents)).toBe('301');
+  }, 120_000);
+
+  it('random: only a logged-in, unpaused agent rings; after a missed ring the caller goes to the other', async () => {
+    const queueId = await queueFlow({
+      strategy: 'random',
+      members: [{ ext: '301' }, { ext: '302' }, { ext: '303' }],
+      settings: { ringTimeoutSeconds: 5 },
+    });
+    await agentAction('301', 'logout', queueId);
+    const caller = await phone('201', false);
+    const loggedOut = await phone('301', true);
+    const idle = await phone('302', false);
+    const other = await phone('303', false);
+    const agents = new Map([
+      ['302', idle],
+      ['303', other],
+    ]);
+    const { rang, marks } = await callAndSeeWhoRings(caller, agents);
+    // Whoever rang first lets it ring out; the call then goes to the other one.
+    const second = rang === '302' ? '303' : '302';
+    const next = agents.get(second) as Baresip;
+    await next.waitFor('incoming', { since: marks.get(second) as number, timeoutMs: 15_000 });
+    await next.answer();
+    await next.waitFor(incoming('established'), { since: marks.get(second) as number });
+    await caller.hangup();
+    await caller.waitFor(outgoing('closed'));
+    // The logged-out agent's phone, registered and answering automatically, never rang.
+    expect(loggedOut.events.some((e) => e.type === 'incoming')).toBe(false);
+  }, 60_000);
+
+  it('callback: the caller presses the key, keeps its place, and is dialled back once an agent is free', async () => {
+    const queueId = await queueFlow({
+      strategy: 'longest-idle',
+      members: [{ ext: '301' }],
+      settings: { callbackKey: '9', maxWaitSeconds: 120 },
+    });
+    await agentAction('301', 'pause', queueId);
+    const caller = await phone('201', true);
+    const agent = await phone('301', true);
+    const seen = flowEvents.length;
+    const since = queueEvents.length;
+    await caller.dial(`sip:600@${ext('201').domain}`);
+    await caller.waitFor(outgoing('established'));
+    await delay(1500);
+    await caller.command('sndcode', '9');
+    // The flow's callback branch thanks the caller and hangs up.
+    await caller.waitFor(outgoing('closed'), { timeoutMs: 20_000 });
+    const run = await flowEnded(seen);
+    expect(run.steps.map((s) => [s.nodeId, s.output])).toEqual([
+      ['entry', 'next'],
+      ['queue', 'callback'],
+      ['callback', 'next'],
+      ['end', undefined],
+    ]);
+    // The request waits in line with the number to call.
+    const waiting = (await liveState(queueId)).waiting;
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        position: 1,
+        number: '201',
+        callback: expect.objectContaining({ number: '201' }),
+      }),
+    ]);
+    // The agent comes back: Switchboard rings the agent first, then the caller.
+    const agentMark = agent.mark();
+    const callerMark = caller.mark();
+    await agentAction('301', 'unpause', queueId);
+    await agent.waitFor(incoming('established'), { since: agentMark, timeoutMs: 20_000 });
+    await caller.waitFor(incoming('established'), { since: callerMark, timeoutMs: 30_000 });
+    await delay(2500);
+    await caller.hangup();
+    await agent.waitFor('closed', { since: agentMark });
+    await assertToneInWav(await recording(caller, 'received'), TONES['301'] as number);
+    await assertToneInWav(await recording(agent, 'received'), TONES['201'] as number);
+    const changes = queueEvents.slice(since).filter((e) => e.queueId === queueId);
+    expect(changes.map((e) => e.change)).toEqual(
+      expect.arrayContaining(['caller-joined', 'callback-requested', 'callback-dialing']),
+    );
+    expect((await liveState(queueId)).waiting).toEqual([]);
+  }, 90_000);
+
+  it('overflow: a caller beyond the maximum, or with nobody logged in, takes the overflow output', async () => {
+    const queueId = await queueFlow({
+      strategy: 'ring-all',
+      members: [{ ext: '301' }],
+      settings: { maxCallers: 1 },
+    });
+    await agentAction('301', 'pause', queueId);
+    await phone('301', true);
+    const first = await phone('201', false);
+    const second = await phone('202', false);
+    await first.dial(`sip:600@${ext('201').domain}`);
+    await first.waitFor(outgoing('established'));
+    await until('the first caller in line', async () => (await liveState(queueId)).waiting.length === 1);
+    const seen = flowEvents.length;
+    await second.dial(`sip:600@${ext('202').domain}`);
+    await second.waitFor(outgoing('closed'), { timeoutMs: 20_000 });
+    const full = await flowEnded(seen);
+    expect(full.steps.map((s) => [s.nodeId, s.output])).toEqual([
+      ['entry', 'next'],
+      ['queue', 'overflow'],
+      ['overflow', 'next'],
+      ['end', undefined],
+    ]);
+    await first.hangup();
+    await first.waitFor(outgoing('closed'));
+    // Nobody logged in: no point waiting.
+    await agentAction('301', 'logout', queueId);
+    const mark = second.mark();
+    await second.dial(`sip:600@${ext('202').domain}`);
+    await second.waitFor(outgoing('closed'), { since: mark, timeoutMs: 20_000 });
+    const empty = await flowEnded(seen + 2);
+    expect(empty.steps.find((s) => s.nodeId === 'queue')?.output).toBe('overflow');
+    const sl = (await liveState(queueId)).serviceLevel;
+    expect(sl).toMatchObject({ overflowed: 2, abandoned: 0, abandonedShort: 1 });
+  }, 90_000);
+
+  it('timeout: with every agent paused the caller hears the hold music, then takes the timeout output', async () => {
+    const queueId = await queueFlow({
+      strategy: 'ring-all',
+      members: [{ ext: '301' }],
+      settings: { maxWaitSeconds: 6 },
+    });
+    await agentAction('301', 'pause', queueId);
+    const agent = await phone('301', true);
+    const caller = await phone('201', false);
+    const seen = flowEvents.length;
+    await caller.dial(`sip:600@${ext('201').domain}`);
+    await caller.waitFor(outgoing('established'));
+    await caller.waitFor(outgoing('closed'), { timeoutMs: 30_000 });
+    const run = await flowEnded(seen);
+    expect(run.steps.map((s) => [s.nodeId, s.output])).toEqual([
+      ['entry', 'next'],
+      ['queue', 'timeout'],
+      ['timeout', 'next'],
+      ['end', undefined],
+    ]);
+    expect(agent.events.some((e) => e.type === 'incoming')).toBe(false);
+    // Six seconds of the queue's music (800 Hz), then a short spoken message.
+    const music = await toneInWav(await recording(caller, 'received'), MUSIC_HZ);
+    expect(music.share).toBeGreaterThan(0.4);
+    expect((await liveState(queueId)).serviceLevel).toMatchObject({ timedOut: 1, percent: 0 });
+  }, 60_000);
 });
+
+async function recording(b: Baresip, direction: 'sent' | 'received'): Promise<string> {
+  const recs = await b.recordings();
+  const found = recs.filter((r) => r.direction === direction).at(-1);
+  if (!found) throw new Error(`no ${direction} recording: ${b.logTail()}`);
+  return found.path;
+}

@@ -161,6 +161,11 @@ export class QueueDispatcher {
     return { ok: true, position: this.#line.position(c) };
   }
 
+  /** A caller the runtime turned away before it entered (nobody logged in): an overflow all the same. */
+  refuse(): void {
+    this.#level.record('overflowed', 0, this.clock.now());
+  }
+
   /**
    * The caller pressed the callback key: the entry stays where it is, off the line and without
    * a deadline. Agents ringing for it are released (returned) so the runtime stops them.

@@ -105,6 +105,7 @@ export class QueueService implements QueueRuntime, WaiterHost {
     // Nobody logged in: waiting would be pointless, the flow's overflow branch takes the call.
     const anyone = q.config.members.some((m) => q.dispatcher.agentState(m.agentId) !== 'logged-out');
     const entered = anyone ? q.dispatcher.enqueue({ callerId: call.id, tags: req.tags }) : undefined;
+    if (!entered) q.dispatcher.refuse();
     if (!entered?.ok) {
       this.emit(q.config, {
         change: 'caller-left',
