@@ -326,6 +326,74 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call queues on live calls (baresip)',
     expect(loggedOut.events.some((e) => e.type === 'incoming')).toBe(false);
   }, 60_000);
 
+  it('live state and events: per-agent ring timeout, the call, wrap-up, and the queue recording', async () => {
+    const queueId = await queueFlow({
+      strategy: 'longest-idle',
+      // The queue would ring each agent for a minute; 301 rings for 5 s only.
+      members: [{ ext: '301', ringTimeoutSeconds: 5 }, { ext: '302' }],
+      settings: { ringTimeoutSeconds: 60, wrapUpSeconds: 4, record: true },
+    });
+    for (const n of ['301', '302']) await agentAction(n, 'logout', queueId);
+    const caller = await phone('201', false);
+    const missing = await phone('301', false);
+    const taking = await phone('302', false);
+    for (const n of ['301', '302']) {
+      await agentAction(n, 'login', queueId);
+      await delay(200);
+    }
+    const since = queueEvents.length;
+    const marks = [missing.mark(), taking.mark()] as const;
+    await caller.dial(`sip:600@${ext('201').domain}`);
+    await missing.waitFor('incoming', { since: marks[0] });
+    const ringing = await until('the caller ringing 301 in the live state', async () => {
+      const live = await liveState(queueId);
+      return live.waiting[0]?.ringing.length === 1 ? live : undefined;
+    });
+    expect(ringing.waiting[0]).toMatchObject({ position: 1, number: '201', callback: null });
+    expect(ringing.agents.map((a: { state: string }) => a.state)).toEqual(['ringing', 'available']);
+    // 301's own timeout ends its ring long before the queue's minute; 302 rings next.
+    await missing.waitFor('closed', { since: marks[0] });
+    await taking.waitFor('incoming', { since: marks[1], timeoutMs: 15_000 });
+    await taking.answer();
+    await taking.waitFor(incoming('established'), { since: marks[1] });
+    const talking = await liveState(queueId);
+    expect(talking.waiting).toEqual([]);
+    expect(talking.agents[1]).toMatchObject({ state: 'on-call', callsAnswered: 1 });
+    await delay(1500);
+    await caller.hangup();
+    await taking.waitFor('closed', { since: marks[1] });
+    const after = await until('302 in wrap-up', async () => {
+      const live = await liveState(queueId);
+      return live.agents[1].state === 'wrap-up' ? live : undefined;
+    });
+    expect(after.agents[1].wrapUpUntil).not.toBeNull();
+    expect(after.serviceLevel).toMatchObject({ answered: 1 });
+    expect(after.averageHandleSeconds).toBeGreaterThan(0);
+    await until(
+      '302 available again',
+      async () => (await liveState(queueId)).agents[1].state === 'available',
+    );
+    const mine = queueEvents.slice(since).filter((e) => e.queueId === queueId);
+    const agent302 = `person:${ext('302').personId}`;
+    expect(mine.filter((e) => e.change === 'caller-ringing').map((e) => e.agentIds)).toEqual([
+      [`person:${ext('301').personId}`],
+      [agent302],
+    ]);
+    expect(
+      mine.filter((e) => e.change === 'agent-state' && e.agentIds?.[0] === agent302).map((e) => e.agentState),
+    ).toEqual(expect.arrayContaining(['ringing', 'on-call', 'wrap-up', 'available']));
+    expect(mine.find((e) => e.change === 'caller-left')).toMatchObject({
+      outcome: 'answered',
+      callerNumber: '201',
+    });
+    // The queue records its calls: one stereo recording on record, from the queue.
+    const recs = await until('the queue recording', async () => {
+      const r = await admin.get(`/api/recordings?queue=${queueId}`);
+      return r.status === 200 && r.body.items.length > 0 ? r.body.items : undefined;
+    });
+    expect(recs[0]).toMatchObject({ source: 'queue', queueId });
+  }, 90_000);
+
   it('callback: the caller presses the key, keeps its place, and is dialled back once an agent is free', async () => {
     const queueId = await queueFlow({
       strategy: 'longest-idle',

@@ -196,6 +196,11 @@ export class QueueDispatcher {
     return released;
   }
 
+  /** When the caller entered the line (a callback request keeps it), if it is waiting. */
+  enteredAt(callerId: string): number | undefined {
+    return this.#line.get(callerId)?.enteredAt;
+  }
+
   /** When a waiting live caller times out; undefined without a maximum wait (or not waiting). */
   deadlineOf(callerId: string): number | undefined {
     const at = this.#line.get(callerId)?.expireAt;

@@ -252,7 +252,9 @@ export class QueueService implements QueueRuntime, WaiterHost {
 
   callbackRequested(config: QueueConfig, callerId: string, number: string, name: string | null): void {
     const q = this.#loaded(config.tenantId)?.queues.get(config.id);
-    q?.callbacks.set(callerId, { number, name, enteredAt: Date.now(), attempts: 0 });
+    // The original entry time: a request put back after a missed dial-back returns to its place.
+    const enteredAt = q?.dispatcher.enteredAt(callerId) ?? Date.now();
+    q?.callbacks.set(callerId, { number, name, enteredAt, attempts: 0 });
     this.emit(config, { change: 'callback-requested', callerId, callerNumber: number });
   }
 
