@@ -4,15 +4,16 @@
 // is deleted through the API. Call flows leave messages (uploaded greeting, '#', silence, too
 // short) and listen to the box with its PIN and keys sent as RFC 4733 events (`sndcode`).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMp3 } from '../../src/media/audio/mp3.ts';
 import { encodeWav } from '../../src/media/audio/wav.ts';
 import type { Pbx } from '../../src/pbx/pbx.ts';
+import { newId } from '../../src/store/ids.ts';
 import { PASSWORD } from '../helpers/accounts.ts';
 import { BARESIP_BIN, type Baresip, type BaresipEvent, startBaresip } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
@@ -430,4 +431,46 @@ describe.skipIf(!existsSync(BARESIP_BIN))('voicemail with real phones', () => {
     expect(samples.length / rate).toBeGreaterThan(1);
     expect(checkToneInSamples(samples, rate, 300, { skipSeconds: 0.3 }).share).toBeGreaterThan(0.8);
   }, 90_000);
+
+  it("the voicemail code (*97) from the owner's own phone opens the box after its PIN", async () => {
+    // A message left earlier (written as the PBX writes one).
+    const store = pbx().voicemail.store;
+    const id = newId();
+    const tenantId = (await admin.get('/api/tenant')).body.id;
+    const key = store.messageKey(tenantId, id);
+    await mkdir(dirname(store.absolute(key)), { recursive: true });
+    const wav = encodeWav(8000, 1, sine([WORDS_HZ], 2000, 8000));
+    await writeFile(store.absolute(key), wav);
+    await store.addMessage({
+      id,
+      tenantId,
+      boxId,
+      callId: null,
+      callerNumber: '201',
+      callerName: null,
+      durationMs: 2000,
+      path: key,
+      bytes: wav.length,
+    });
+    const owner = await extensionPhone(server, 'vm202', ext('202'), { hz: 300, autoAnswer: false });
+    running.push(owner);
+    try {
+      await owner.dial(`sip:*97@${ext('202').domain}`);
+      await owner.waitFor(outgoing('established'));
+      await delay(1000);
+      for (const d of '1357#') {
+        await owner.command('sndcode', d);
+        await delay(400);
+      }
+      await until(
+        'the message to be heard',
+        async () => (await messages()).find((m) => m.id === id && m.status === 'saved'),
+        30_000,
+      );
+      await owner.command('sndcode', '*');
+      await owner.waitFor(outgoing('closed'), { timeoutMs: 20_000 });
+    } finally {
+      pbx().location.removeAll(ext('202').lineId);
+    }
+  }, 60_000);
 });
