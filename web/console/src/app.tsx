@@ -5,9 +5,17 @@ import { AccountPage } from './account/account-page.tsx';
 import { AcceptInvitationPage, ResetPasswordPage, SetupPage, VerifyEmailPage } from './auth/links.tsx';
 import { LoginPage } from './auth/login.tsx';
 import { SignupPage } from './auth/signup.tsx';
+import { CallsPage } from './calls/calls-page.tsx';
 import { DashboardPage } from './dashboard/dashboard-page.tsx';
+import { DirectoryPage } from './directory/directory-page.tsx';
+import { NumbersPage } from './numbers/numbers-page.tsx';
+import { CreatePersonPage } from './people/create-person-page.tsx';
+import { PeoplePage } from './people/people-page.tsx';
+import { PersonPage } from './people/person-page.tsx';
+import { PromptsPage } from './prompts/prompts-page.tsx';
 import { Redirect, type Route, Routes, useLocation } from './router.tsx';
 import { SessionProvider, useSession } from './session.tsx';
+import { SettingsPage } from './settings/settings-page.tsx';
 import { Shell } from './shell.tsx';
 import { ErrorNote, Loading } from './ui/feedback.tsx';
 import { Page } from './ui/layout.tsx';
@@ -26,6 +34,14 @@ const PUBLIC: Route[] = [
 const SIGNED_IN: Route[] = [
   { path: '/', render: () => <DashboardPage /> },
   { path: '/account', render: () => <AccountPage /> },
+  { path: '/people', render: () => <PeoplePage /> },
+  { path: '/numbers', render: () => <NumbersPage /> },
+  { path: '/calls', render: () => <CallsPage /> },
+  { path: '/directory', render: () => <DirectoryPage /> },
+  { path: '/prompts', render: () => <PromptsPage /> },
+  { path: '/settings', render: () => <SettingsPage /> },
+  { path: '/people/new', render: () => <CreatePersonPage /> },
+  { path: '/people/:id', render: (p) => <PersonPage key={p.id} id={p.id as string} /> },
   {
     path: '/flows',
     render: () => (

@@ -22,6 +22,15 @@ export type CallOptions<K extends Op> = ParamsOption<K> &
   QueryOption<K> &
   BodyOption<K> & { signal?: AbortSignal | undefined };
 
+type AnyOptions = {
+  params?: Record<string, string | number>;
+  query?: Record<string, unknown>;
+  body?: unknown;
+  raw?: BodyInit;
+  contentType?: string;
+  signal?: AbortSignal;
+};
+
 /** A refused or failed request, as the API described it (status 0: the server was not reached). */
 export class ApiFailure extends Error {
   override name = 'ApiFailure';
@@ -71,14 +80,23 @@ export function urlOf<K extends Op>(
 const PUBLIC_AUTH = /^(POST \/api\/(auth|signup|setup|invitations\/accept)|GET \/api\/invitations\/lookup)/;
 
 export async function call<K extends Op>(op: K, options: CallOptions<K>): Promise<Response<K>> {
-  const o = options as {
-    params?: Record<string, string | number>;
-    query?: Record<string, unknown>;
-    body?: unknown;
-    raw?: BodyInit;
-    contentType?: string;
-    signal?: AbortSignal;
-  };
+  const res = await send(op, options as AnyOptions);
+  if (res.status === 204) return null as Response<K>;
+  const type = res.headers.get('content-type') ?? '';
+  const data: unknown = type.includes('json') ? await res.json().catch(() => null) : await res.text();
+  if (res.ok) return data as Response<K>;
+  throw failure(op, res, data);
+}
+
+/** An operation whose answer is a file (audio, CSV): its bytes, or the API's error. */
+export async function callBlob<K extends Op>(op: K, options: CallOptions<K>): Promise<Blob> {
+  const res = await send(op, options as AnyOptions);
+  if (res.ok) return res.blob();
+  const data: unknown = await res.json().catch(() => null);
+  throw failure(op, res, data);
+}
+
+async function send(op: Op, o: AnyOptions): Promise<globalThis.Response> {
   const method = op.slice(0, op.indexOf(' '));
   const headers: Record<string, string> = { accept: 'application/json' };
   let payload: BodyInit | undefined;
@@ -89,9 +107,8 @@ export async function call<K extends Op>(op: K, options: CallOptions<K>): Promis
     payload = JSON.stringify(o.body);
     headers['content-type'] = 'application/json';
   }
-  let res: globalThis.Response;
   try {
-    res = await fetch(urlOf(op, o.params, o.query), {
+    return await fetch(urlOf(op, o.params, o.query), {
       method,
       headers,
       body: payload ?? null,
@@ -102,14 +119,13 @@ export async function call<K extends Op>(op: K, options: CallOptions<K>): Promis
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiFailure(0, 'network', `Could not reach Switchboard: ${(err as Error).message}`);
   }
-  if (res.status === 204) return null as Response<K>;
-  const type = res.headers.get('content-type') ?? '';
-  const data: unknown = type.includes('json') ? await res.json().catch(() => null) : await res.text();
-  if (res.ok) return data as Response<K>;
+}
+
+function failure(op: Op, res: globalThis.Response, data: unknown): ApiFailure {
   const error = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
   if (res.status === 401 && !PUBLIC_AUTH.test(op)) for (const l of signedOutListeners) l();
   const { error: _, ...rest } = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
-  throw new ApiFailure(
+  return new ApiFailure(
     res.status,
     error?.code ?? `http_${res.status}`,
     error?.message ?? `The request failed (${res.status} ${res.statusText})`,

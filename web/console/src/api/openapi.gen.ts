@@ -29,7 +29,10 @@ export interface Operations {
             | 'workspace'
             | 'prompts'
             | 'lines'
-            | 'calls';
+            | 'calls'
+            | 'recordings'
+            | 'voicemail'
+            | 'queues';
           access: 'read' | 'write';
         }[];
         createdAt: string;
@@ -61,7 +64,10 @@ export interface Operations {
           | 'workspace'
           | 'prompts'
           | 'lines'
-          | 'calls';
+          | 'calls'
+          | 'recordings'
+          | 'voicemail'
+          | 'queues';
         access: 'read' | 'write';
       }[];
     };
@@ -83,7 +89,10 @@ export interface Operations {
           | 'workspace'
           | 'prompts'
           | 'lines'
-          | 'calls';
+          | 'calls'
+          | 'recordings'
+          | 'voicemail'
+          | 'queues';
         access: 'read' | 'write';
       }[];
       createdAt: string;
@@ -130,7 +139,10 @@ export interface Operations {
           | 'workspace'
           | 'prompts'
           | 'lines'
-          | 'calls';
+          | 'calls'
+          | 'recordings'
+          | 'voicemail'
+          | 'queues';
         access: 'read' | 'write';
       }[];
       createdAt: string;
@@ -522,6 +534,97 @@ export interface Operations {
         extension: string | null;
         numbers: string[];
         emails: string[];
+      }[];
+    };
+  };
+  // operation: GET /api/feature-codes
+  /** The feature codes your phones dial (or press in a call), with their defaults */
+  'GET /api/feature-codes': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      /** Every feature with the code in force */
+      codes: {
+        voicemail: string;
+        dndOn: string;
+        dndOff: string;
+        forwardOn: string;
+        forwardOff: string;
+        pickup: string;
+        agentLogin: string;
+        agentLogout: string;
+        agentPause: string;
+        agentUnpause: string;
+        listen: string;
+        whisper: string;
+        barge: string;
+        transfer: string;
+        conference: string;
+        recordOnDemand: string;
+      };
+      features: {
+        name: string;
+        code: string;
+        default: string;
+        /** Pressed during a call (true) or dialled as a call of its own (false) */
+        inCall: boolean;
+        /** Followed by an extension or a number, e.g. 4#201 */
+        takesArgument: boolean;
+      }[];
+    };
+  };
+  // operation: PUT /api/feature-codes
+  /** Set the feature codes: each 2 to 6 keys of 0-9, * and # with at least one * or #; features left out take their default */
+  'PUT /api/feature-codes': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      voicemail?: string;
+      dndOn?: string;
+      dndOff?: string;
+      forwardOn?: string;
+      forwardOff?: string;
+      pickup?: string;
+      agentLogin?: string;
+      agentLogout?: string;
+      agentPause?: string;
+      agentUnpause?: string;
+      listen?: string;
+      whisper?: string;
+      barge?: string;
+      transfer?: string;
+      conference?: string;
+      recordOnDemand?: string;
+    };
+    response: {
+      /** Every feature with the code in force */
+      codes: {
+        voicemail: string;
+        dndOn: string;
+        dndOff: string;
+        forwardOn: string;
+        forwardOff: string;
+        pickup: string;
+        agentLogin: string;
+        agentLogout: string;
+        agentPause: string;
+        agentUnpause: string;
+        listen: string;
+        whisper: string;
+        barge: string;
+        transfer: string;
+        conference: string;
+        recordOnDemand: string;
+      };
+      features: {
+        name: string;
+        code: string;
+        default: string;
+        /** Pressed during a call (true) or dialled as a call of its own (false) */
+        inCall: boolean;
+        /** Followed by an extension or a number, e.g. 4#201 */
+        takesArgument: boolean;
       }[];
     };
   };
@@ -2399,6 +2502,510 @@ export interface Operations {
     body: never;
     response: unknown;
   };
+  // operation: GET /api/queues
+  /** The call queues */
+  'GET /api/queues': {
+    params: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        strategy: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+        ringTimeoutSeconds: number;
+        wrapUpSeconds: number;
+        maxWaitSeconds: number;
+        maxCallers: number;
+        musicPromptId: string | null;
+        announcePosition: boolean;
+        announceWaitTime: boolean;
+        announceEverySeconds: number;
+        callbackKey: string | null;
+        serviceLevelSeconds: number;
+        record: boolean;
+        teamId: string | null;
+        createdAt: string;
+        updatedAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: POST /api/queues
+  /** Create a queue */
+  'POST /api/queues': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      name: string;
+      strategy?: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+      ringTimeoutSeconds?: number;
+      wrapUpSeconds?: number;
+      /** 0: no limit */
+      maxWaitSeconds?: number;
+      maxCallers?: number;
+      /** null: the built-in music */
+      musicPromptId?: string | null;
+      announcePosition?: boolean;
+      announceWaitTime?: boolean;
+      announceEverySeconds?: number;
+      /** The key a waiting caller presses to be called back; null: none */
+      callbackKey?: '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | null;
+      serviceLevelSeconds?: number;
+      record?: boolean;
+      teamId?: string | null;
+    };
+    response: {
+      id: string;
+      name: string;
+      strategy: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+      ringTimeoutSeconds: number;
+      wrapUpSeconds: number;
+      maxWaitSeconds: number;
+      maxCallers: number;
+      musicPromptId: string | null;
+      announcePosition: boolean;
+      announceWaitTime: boolean;
+      announceEverySeconds: number;
+      callbackKey: string | null;
+      serviceLevelSeconds: number;
+      record: boolean;
+      teamId: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: GET /api/queues/agents/{personId}
+  /** A person's queue memberships and states ('me' for oneself) */
+  'GET /api/queues/agents/{personId}': {
+    params: {
+      personId: 'me' | string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      personId: string;
+      memberships: {
+        queueId: string;
+        queueName: string;
+        memberId: string;
+        lineId: string | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        /** The live state; null when the phone system is not running */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy' | null;
+      }[];
+    };
+  };
+  // operation: POST /api/queues/agents/{personId}/login
+  /** Log in to the queues (all, or one) */
+  'POST /api/queues/agents/{personId}/login': {
+    params: {
+      personId: 'me' | string;
+    };
+    query: Record<string, never>;
+    body: {
+      queueId?: string;
+    };
+    response: {
+      personId: string;
+      memberships: {
+        queueId: string;
+        queueName: string;
+        memberId: string;
+        lineId: string | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        /** The live state; null when the phone system is not running */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy' | null;
+      }[];
+    };
+  };
+  // operation: POST /api/queues/agents/{personId}/logout
+  /** Log out of the queues (a call in progress goes on) */
+  'POST /api/queues/agents/{personId}/logout': {
+    params: {
+      personId: 'me' | string;
+    };
+    query: Record<string, never>;
+    body: {
+      queueId?: string;
+    };
+    response: {
+      personId: string;
+      memberships: {
+        queueId: string;
+        queueName: string;
+        memberId: string;
+        lineId: string | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        /** The live state; null when the phone system is not running */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy' | null;
+      }[];
+    };
+  };
+  // operation: POST /api/queues/agents/{personId}/pause
+  /** Pause with a reason: logged in, but offered no call */
+  'POST /api/queues/agents/{personId}/pause': {
+    params: {
+      personId: 'me' | string;
+    };
+    query: Record<string, never>;
+    body: {
+      queueId?: string;
+      reason: string;
+    };
+    response: {
+      personId: string;
+      memberships: {
+        queueId: string;
+        queueName: string;
+        memberId: string;
+        lineId: string | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        /** The live state; null when the phone system is not running */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy' | null;
+      }[];
+    };
+  };
+  // operation: POST /api/queues/agents/{personId}/unpause
+  /** End a pause */
+  'POST /api/queues/agents/{personId}/unpause': {
+    params: {
+      personId: 'me' | string;
+    };
+    query: Record<string, never>;
+    body: {
+      queueId?: string;
+    };
+    response: {
+      personId: string;
+      memberships: {
+        queueId: string;
+        queueName: string;
+        memberId: string;
+        lineId: string | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        /** The live state; null when the phone system is not running */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy' | null;
+      }[];
+    };
+  };
+  // operation: GET /api/queues/{id}
+  /** One queue */
+  'GET /api/queues/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      strategy: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+      ringTimeoutSeconds: number;
+      wrapUpSeconds: number;
+      maxWaitSeconds: number;
+      maxCallers: number;
+      musicPromptId: string | null;
+      announcePosition: boolean;
+      announceWaitTime: boolean;
+      announceEverySeconds: number;
+      callbackKey: string | null;
+      serviceLevelSeconds: number;
+      record: boolean;
+      teamId: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: PATCH /api/queues/{id}
+  /** Change a queue's settings */
+  'PATCH /api/queues/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      name?: string;
+      strategy?: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+      ringTimeoutSeconds?: number;
+      wrapUpSeconds?: number;
+      /** 0: no limit */
+      maxWaitSeconds?: number;
+      maxCallers?: number;
+      /** null: the built-in music */
+      musicPromptId?: string | null;
+      announcePosition?: boolean;
+      announceWaitTime?: boolean;
+      announceEverySeconds?: number;
+      /** The key a waiting caller presses to be called back; null: none */
+      callbackKey?: '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | '*' | '#' | null;
+      serviceLevelSeconds?: number;
+      record?: boolean;
+      teamId?: string | null;
+    };
+    response: {
+      id: string;
+      name: string;
+      strategy: 'ring-all' | 'round-robin' | 'longest-idle' | 'fewest-calls' | 'skills' | 'random';
+      ringTimeoutSeconds: number;
+      wrapUpSeconds: number;
+      maxWaitSeconds: number;
+      maxCallers: number;
+      musicPromptId: string | null;
+      announcePosition: boolean;
+      announceWaitTime: boolean;
+      announceEverySeconds: number;
+      callbackKey: string | null;
+      serviceLevelSeconds: number;
+      record: boolean;
+      teamId: string | null;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: DELETE /api/queues/{id}
+  /** Delete a queue that neither the draft nor the live flow uses */
+  'DELETE /api/queues/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: GET /api/queues/{id}/live
+  /** Live state: waiting callers, agents and their states, service level */
+  'GET /api/queues/{id}/live': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      queueId: string;
+      strategy: string;
+      at: string;
+      waiting: {
+        /** The call id (a callback request keeps the id of the call it came from) */
+        callerId: string;
+        number: string | null;
+        position: number;
+        enteredAt: string;
+        waitedSeconds: number;
+        tags: string[];
+        callback: {
+          number: string;
+          requestedAt: string;
+        } | null;
+        /** Member ids of the agents ringing for this caller */
+        ringing: string[];
+      }[];
+      agents: {
+        memberId: string;
+        personId: string | null;
+        lineId: string | null;
+        /** busy: on a call outside this queue, or no phone reachable */
+        state: 'logged-out' | 'available' | 'ringing' | 'on-call' | 'wrap-up' | 'paused' | 'busy';
+        pauseReason: string | null;
+        /** Calls of this queue answered today (the company's time zone) */
+        callsAnswered: number;
+        idleSince: string | null;
+        wrapUpUntil: string | null;
+      }[];
+      serviceLevel: {
+        thresholdSeconds: number;
+        windowSeconds: number;
+        /** Answered within the threshold / (answered + abandoned after it + timed out); null with no call yet */
+        percent: number | null;
+        answered: number;
+        answeredWithinThreshold: number;
+        abandoned: number;
+        abandonedShort: number;
+        timedOut: number;
+        overflowed: number;
+        callbacksRequested: number;
+      };
+      longestWaitSeconds: number;
+      averageHandleSeconds: number | null;
+      estimatedWaitSeconds: number | null;
+      staffedAgents: number;
+      availableAgents: number;
+    };
+  };
+  // operation: GET /api/queues/{id}/members
+  /** A queue's members, in the order they were added (round robin's order) */
+  'GET /api/queues/{id}/members': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        queueId: string;
+        personId: string | null;
+        lineId: string | null;
+        skills: Record<string, number>;
+        ringTimeoutSeconds: number | null;
+        loggedIn: boolean;
+        pausedReason: string | null;
+        createdAt: string;
+      }[];
+    };
+  };
+  // operation: POST /api/queues/{id}/members
+  /** Add a member: a person (all their lines ring) or one line */
+  'POST /api/queues/{id}/members': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      personId?: string;
+      lineId?: string;
+      /** Skill tag → level, 1 (novice) to 10 (expert); matched to the tags a flow puts on callers */
+      skills?: Record<string, number>;
+      ringTimeoutSeconds?: number | null;
+    };
+    response: {
+      id: string;
+      queueId: string;
+      personId: string | null;
+      lineId: string | null;
+      skills: Record<string, number>;
+      ringTimeoutSeconds: number | null;
+      loggedIn: boolean;
+      pausedReason: string | null;
+      createdAt: string;
+    };
+  };
+  // operation: PATCH /api/queues/{id}/members/{memberId}
+  /** Change a member's skills or ring timeout */
+  'PATCH /api/queues/{id}/members/{memberId}': {
+    params: {
+      id: string;
+      memberId: string;
+    };
+    query: Record<string, never>;
+    body: {
+      /** Skill tag → level, 1 (novice) to 10 (expert); matched to the tags a flow puts on callers */
+      skills?: Record<string, number>;
+      ringTimeoutSeconds?: number | null;
+    };
+    response: {
+      id: string;
+      queueId: string;
+      personId: string | null;
+      lineId: string | null;
+      skills: Record<string, number>;
+      ringTimeoutSeconds: number | null;
+      loggedIn: boolean;
+      pausedReason: string | null;
+      createdAt: string;
+    };
+  };
+  // operation: DELETE /api/queues/{id}/members/{memberId}
+  /** Remove a member (a call it is on goes on) */
+  'DELETE /api/queues/{id}/members/{memberId}': {
+    params: {
+      id: string;
+      memberId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: GET /api/recordings
+  /** Call recordings you may hear, newest first: by start time (from inclusive, to exclusive), person on the call, queue, source, or number (caller or callee contains it) */
+  'GET /api/recordings': {
+    params: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+      from?: string;
+      to?: string;
+      person?: string;
+      queue?: string;
+      source?: 'line' | 'flow' | 'queue' | 'on-demand';
+      number?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        callId: string;
+        source: 'line' | 'flow' | 'queue' | 'on-demand';
+        callerNumber: string;
+        calleeNumber: string;
+        /** The people on the call (their lines took part) */
+        personIds: string[];
+        queueId: string | null;
+        startedAt: string;
+        /** Null while the call is still being recorded */
+        endedAt: string | null;
+        durationMs: number | null;
+        bytes: number | null;
+        /** When the retention job deletes it */
+        expiresAt: string | null;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: GET /api/recordings/{id}
+  /** One recording */
+  'GET /api/recordings/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      callId: string;
+      source: 'line' | 'flow' | 'queue' | 'on-demand';
+      callerNumber: string;
+      calleeNumber: string;
+      /** The people on the call (their lines took part) */
+      personIds: string[];
+      queueId: string | null;
+      startedAt: string;
+      /** Null while the call is still being recorded */
+      endedAt: string | null;
+      durationMs: number | null;
+      bytes: number | null;
+      /** When the retention job deletes it */
+      expiresAt: string | null;
+    };
+  };
+  // operation: DELETE /api/recordings/{id}
+  /** Delete a recording and its audio (administrators; supervisors for their teams) */
+  'DELETE /api/recordings/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: GET /api/recordings/{id}/audio
+  /** The recording as a stereo WAV (8 kHz, 16-bit; the caller left, the other party right). Honours a single HTTP Range (206 Partial Content) */
+  'GET /api/recordings/{id}/audio': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
+  };
   // operation: GET /api/registrations
   /** Every line of the company with its status (online, offline) and registered phones */
   'GET /api/registrations': {
@@ -2473,6 +3080,152 @@ export interface Operations {
       email: string;
     };
   };
+  // operation: GET /api/teams
+  /** Teams with their members: every team for administrators, the teams they supervise for supervisors */
+  'GET /api/teams': {
+    params: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        members: {
+          personId: string;
+          firstName: string;
+          lastName: string;
+          extension: string | null;
+          role: 'agent' | 'supervisor';
+        }[];
+        createdAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: POST /api/teams
+  /** Create a team (no members yet) */
+  'POST /api/teams': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: {
+      name: string;
+    };
+    response: {
+      id: string;
+      name: string;
+      members: {
+        personId: string;
+        firstName: string;
+        lastName: string;
+        extension: string | null;
+        role: 'agent' | 'supervisor';
+      }[];
+      createdAt: string;
+    };
+  };
+  // operation: GET /api/teams/{id}
+  /** One team with its members */
+  'GET /api/teams/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      members: {
+        personId: string;
+        firstName: string;
+        lastName: string;
+        extension: string | null;
+        role: 'agent' | 'supervisor';
+      }[];
+      createdAt: string;
+    };
+  };
+  // operation: PATCH /api/teams/{id}
+  /** Rename a team */
+  'PATCH /api/teams/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      name: string;
+    };
+    response: {
+      id: string;
+      name: string;
+      members: {
+        personId: string;
+        firstName: string;
+        lastName: string;
+        extension: string | null;
+        role: 'agent' | 'supervisor';
+      }[];
+      createdAt: string;
+    };
+  };
+  // operation: DELETE /api/teams/{id}
+  /** Delete a team; its supervisors no longer see or spy on its agents through it */
+  'DELETE /api/teams/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: PUT /api/teams/{id}/members/{personId}
+  /** Add a person to a team, or change their role in it (agent or supervisor) */
+  'PUT /api/teams/{id}/members/{personId}': {
+    params: {
+      id: string;
+      personId: string;
+    };
+    query: Record<string, never>;
+    body: {
+      role: 'agent' | 'supervisor';
+    };
+    response: {
+      id: string;
+      name: string;
+      members: {
+        personId: string;
+        firstName: string;
+        lastName: string;
+        extension: string | null;
+        role: 'agent' | 'supervisor';
+      }[];
+      createdAt: string;
+    };
+  };
+  // operation: DELETE /api/teams/{id}/members/{personId}
+  /** Remove a person from a team */
+  'DELETE /api/teams/{id}/members/{personId}': {
+    params: {
+      id: string;
+      personId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      members: {
+        personId: string;
+        firstName: string;
+        lastName: string;
+        extension: string | null;
+        role: 'agent' | 'supervisor';
+      }[];
+      createdAt: string;
+    };
+  };
   // operation: GET /api/tenant
   /** Your company account */
   'GET /api/tenant': {
@@ -2498,10 +3251,14 @@ export interface Operations {
       status: string;
       requireAdmin2fa: boolean;
       createdAt: string;
+      /** Recordings are deleted this many days after they end */
+      recordingRetentionDays: number;
+      /** Audio prompt played to the caller before a recording starts */
+      recordingConsentPromptId: string | null;
     };
   };
   // operation: PATCH /api/tenant
-  /** Update company information, time zone, SIP domain or the administrator 2FA policy */
+  /** Update company information, time zone, SIP domain, the administrator 2FA policy, or the recording retention and consent prompt. A new retention applies to existing recordings too (each expires that many days after it ended) */
   'PATCH /api/tenant': {
     params: Record<string, never>;
     query: Record<string, never>;
@@ -2521,6 +3278,8 @@ export interface Operations {
       timeZone?: string;
       sipDomain?: string;
       requireAdmin2fa?: boolean;
+      recordingRetentionDays?: number;
+      recordingConsentPromptId?: string | null;
     };
     response: {
       id: string;
@@ -2541,6 +3300,10 @@ export interface Operations {
       status: string;
       requireAdmin2fa: boolean;
       createdAt: string;
+      /** Recordings are deleted this many days after they end */
+      recordingRetentionDays: number;
+      /** Audio prompt played to the caller before a recording starts */
+      recordingConsentPromptId: string | null;
     };
   };
   // operation: GET /api/tenant/calling
@@ -2593,6 +3356,320 @@ export interface Operations {
       outboundTrunkId: string | null;
       spentThisMonth: string;
     };
+  };
+  // operation: GET /api/voicemail/boxes
+  /** Voicemail boxes: every person and queue of the company (an agent: their own) */
+  'GET /api/voicemail/boxes': {
+    params: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+      personId?: string;
+      queueId?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        owner:
+          | {
+              kind: 'person';
+              personId: string;
+            }
+          | {
+              kind: 'queue';
+              queueId: string;
+            };
+        /** Whether a PIN is set (the PIN itself is never shown) */
+        hasPin: boolean;
+        greeting:
+          | {
+              kind: 'default';
+            }
+          | {
+              kind: 'file';
+              fileId: string;
+            }
+          | {
+              kind: 'tts';
+              text: string;
+              language: string;
+              voice: string | null;
+            };
+        maxMessageSeconds: number;
+        /** New messages are mailed here, with the MP3 when attachAudio */
+        emails: string[];
+        attachAudio: boolean;
+        messages: {
+          new: number;
+          saved: number;
+        };
+        createdAt: string;
+        updatedAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: GET /api/voicemail/boxes/{id}
+  /** One voicemail box */
+  'GET /api/voicemail/boxes/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      owner:
+        | {
+            kind: 'person';
+            personId: string;
+          }
+        | {
+            kind: 'queue';
+            queueId: string;
+          };
+      /** Whether a PIN is set (the PIN itself is never shown) */
+      hasPin: boolean;
+      greeting:
+        | {
+            kind: 'default';
+          }
+        | {
+            kind: 'file';
+            fileId: string;
+          }
+        | {
+            kind: 'tts';
+            text: string;
+            language: string;
+            voice: string | null;
+          };
+      maxMessageSeconds: number;
+      /** New messages are mailed here, with the MP3 when attachAudio */
+      emails: string[];
+      attachAudio: boolean;
+      messages: {
+        new: number;
+        saved: number;
+      };
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: PATCH /api/voicemail/boxes/{id}
+  /** Change a box: PIN, name, greeting (default or TTS), maximum message length, mail delivery */
+  'PATCH /api/voicemail/boxes/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      /** A new PIN, or null to remove it (the box can then be opened only from its own phone) */
+      pin?: string | null;
+      name?: string;
+      maxMessageSeconds?: number;
+      emails?: string[];
+      attachAudio?: boolean;
+      greeting?:
+        | {
+            kind: 'default';
+          }
+        | {
+            kind: 'tts';
+            text: string;
+            language: string;
+            voice?: string;
+          };
+    };
+    response: {
+      id: string;
+      name: string;
+      owner:
+        | {
+            kind: 'person';
+            personId: string;
+          }
+        | {
+            kind: 'queue';
+            queueId: string;
+          };
+      /** Whether a PIN is set (the PIN itself is never shown) */
+      hasPin: boolean;
+      greeting:
+        | {
+            kind: 'default';
+          }
+        | {
+            kind: 'file';
+            fileId: string;
+          }
+        | {
+            kind: 'tts';
+            text: string;
+            language: string;
+            voice: string | null;
+          };
+      maxMessageSeconds: number;
+      /** New messages are mailed here, with the MP3 when attachAudio */
+      emails: string[];
+      attachAudio: boolean;
+      messages: {
+        new: number;
+        saved: number;
+      };
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: GET /api/voicemail/boxes/{id}/greeting
+  /** What callers hear first, as a WAV file (8 kHz, mono, 16-bit) */
+  'GET /api/voicemail/boxes/{id}/greeting': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
+  };
+  // operation: PUT /api/voicemail/boxes/{id}/greeting
+  /** Upload a recording as the greeting (multipart form, field "file") */
+  'PUT /api/voicemail/boxes/{id}/greeting': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      owner:
+        | {
+            kind: 'person';
+            personId: string;
+          }
+        | {
+            kind: 'queue';
+            queueId: string;
+          };
+      /** Whether a PIN is set (the PIN itself is never shown) */
+      hasPin: boolean;
+      greeting:
+        | {
+            kind: 'default';
+          }
+        | {
+            kind: 'file';
+            fileId: string;
+          }
+        | {
+            kind: 'tts';
+            text: string;
+            language: string;
+            voice: string | null;
+          };
+      maxMessageSeconds: number;
+      /** New messages are mailed here, with the MP3 when attachAudio */
+      emails: string[];
+      attachAudio: boolean;
+      messages: {
+        new: number;
+        saved: number;
+      };
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: GET /api/voicemail/boxes/{id}/messages
+  /** A box's messages, oldest first */
+  'GET /api/voicemail/boxes/{id}/messages': {
+    params: {
+      id: string;
+    };
+    query: {
+      limit?: number;
+      cursor?: string;
+      status?: 'new' | 'saved';
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        boxId: string;
+        callerNumber: string;
+        callerName: string | null;
+        status: 'new' | 'saved';
+        durationMs: number;
+        createdAt: string;
+        /** The message as a WAV file (8 kHz, mono, 16-bit) */
+        audioUrl: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: GET /api/voicemail/messages/{id}
+  /** One message */
+  'GET /api/voicemail/messages/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      boxId: string;
+      callerNumber: string;
+      callerName: string | null;
+      status: 'new' | 'saved';
+      durationMs: number;
+      createdAt: string;
+      /** The message as a WAV file (8 kHz, mono, 16-bit) */
+      audioUrl: string;
+    };
+  };
+  // operation: PATCH /api/voicemail/messages/{id}
+  /** Mark a message saved (heard) or new again */
+  'PATCH /api/voicemail/messages/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      status: 'new' | 'saved';
+    };
+    response: {
+      id: string;
+      boxId: string;
+      callerNumber: string;
+      callerName: string | null;
+      status: 'new' | 'saved';
+      durationMs: number;
+      createdAt: string;
+      /** The message as a WAV file (8 kHz, mono, 16-bit) */
+      audioUrl: string;
+    };
+  };
+  // operation: DELETE /api/voicemail/messages/{id}
+  /** Delete a message and its audio */
+  'DELETE /api/voicemail/messages/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: GET /api/voicemail/messages/{id}/audio
+  /** The message as a WAV file (8 kHz, mono, 16-bit) */
+  'GET /api/voicemail/messages/{id}/audio': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
   };
   // operation: GET /api/workspace
   /** The workspace draft, its validation and which version is live */

@@ -33,10 +33,12 @@ export function CallRow({
   call: c,
   names,
   compact,
+  onOpen,
 }: {
   call: CallRecord;
   names: Names | undefined;
   compact?: boolean;
+  onOpen?: () => void;
 }) {
   return (
     <tr>
@@ -49,10 +51,17 @@ export function CallRow({
       </td>
       {compact ? null : (
         <>
-          <td>{formatDuration(c.durationSeconds)}</td>
-          <td>{c.cost}</td>
+          <td className="num">{formatDuration(c.durationSeconds)}</td>
+          <td className="num">{c.cost}</td>
         </>
       )}
+      {onOpen ? (
+        <td>
+          <button type="button" className="btn small" onClick={onOpen}>
+            Details
+          </button>
+        </td>
+      ) : null}
     </tr>
   );
 }
