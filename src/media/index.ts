@@ -1,6 +1,7 @@
 // Public surface of the media layer. It knows nothing of SIP: the PBX layer negotiates SDP
 // with the pure functions below and drives endpoints through MediaEngine.
 
+export { HOLD_MUSIC_NOTE_MS, HOLD_MUSIC_NOTES } from './audio/hold-music.ts';
 export { encodePcmToMp3, encodeWavToMp3, type Mp3Options } from './audio/mp3-encode.ts';
 export { TONE_PLANS, type ToneName } from './audio/tones.ts';
 export { synthesizeSpeech, ttsLanguages } from './audio/tts.ts';

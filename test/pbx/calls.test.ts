@@ -1,6 +1,6 @@
 // Calls between extensions through the real server, with sipp as the phones: answered,
-// busy, unanswered (ring timeout), cancelled, unknown extension, re-INVITE hold relayed end
-// to end, do not disturb, forwarding when unavailable; each leaves a call record.
+// busy, unanswered (ring timeout), cancelled, unknown extension, re-INVITE hold answered by
+// us (not relayed), do not disturb, forwarding when unavailable; each leaves a call record.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signUpCompany } from '../helpers/accounts.ts';
 import type { ApiClient } from '../helpers/client.ts';
@@ -185,7 +185,7 @@ describe('calls between extensions', () => {
     }
   });
 
-  it('hold: the caller re-INVITEs sendonly, gets recvonly, and the callee is held end to end', async () => {
+  it('hold: the caller re-INVITEs sendonly and gets recvonly; the callee gets no re-INVITE (our music instead)', async () => {
     await unregisterAll();
     const callee = await registeredPhone('callee_hold.xml', '101');
     const caller = await phone('caller_hold.xml', '100', '101');

@@ -1,6 +1,7 @@
 // Prompts decoded to 8 kHz PCM once per worker and kept in a byte-bounded LRU cache keyed by
 // what defines them: a file (path, size and mtime), a TTS request (text, language, voice), a tone.
 import { readFile, stat } from 'node:fs/promises';
+import { renderHoldMusic } from '../audio/hold-music.ts';
 import { renderDtmf, renderTone, toneFor } from '../audio/tones.ts';
 import { synthesizeSpeech } from '../audio/tts.ts';
 import { decodeAudioFile } from '../audio/upload.ts';
@@ -82,6 +83,8 @@ async function render(source: PromptSource): Promise<Int16Array> {
       if (!(source.durationMs > 0 && source.durationMs <= 600_000))
         throw new MediaError('INVALID_ARGUMENT', 'bad silence');
       return new Int16Array(Math.round(source.durationMs * 8));
+    case 'music':
+      return renderHoldMusic();
     case 'dtmf': {
       const digits = [...source.digits.toUpperCase()];
       if (digits.length === 0 || digits.length > 64 || !digits.every(isDtmfDigit)) {

@@ -18,7 +18,9 @@ export type PromptSource =
     }
   | { readonly kind: 'tts'; readonly text: string; readonly language: string; readonly voice?: string }
   | { readonly kind: 'silence'; readonly durationMs: number }
-  | { readonly kind: 'dtmf'; readonly digits: string };
+  | { readonly kind: 'dtmf'; readonly digits: string }
+  /** The built-in hold music (src/media/audio/hold-music.ts), for whoever has no music of its own. */
+  | { readonly kind: 'music' };
 
 export interface PlayOptions {
   /** Start again at the end (hold music, ringback) until stopped. */

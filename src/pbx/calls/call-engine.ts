@@ -3,7 +3,7 @@
 // 2xx and media events find their call through one table keyed by Call-ID and our tag.
 import type { Logger } from 'pino';
 import { runFlow } from '../../flows/index.ts';
-import type { MediaEngine, MediaEvent } from '../../media/index.ts';
+import type { MediaEngine, MediaEvent, PromptSource } from '../../media/index.ts';
 import {
   createResponse,
   type Flow,
@@ -24,6 +24,7 @@ import type { CdrWriter } from './cdr-writer.ts';
 import { CallFlowEffects, type FlowServices } from './flow-effects.ts';
 import type { LegContext } from './legs.ts';
 import { TollFraudGuard } from './toll-fraud.ts';
+import type { InCallServices } from './transfer.ts';
 
 export interface CallEngineOptions {
   stack: SipStack;
@@ -40,6 +41,8 @@ export interface CallEngineOptions {
   promptPath?: (fileId: string) => Promise<string | undefined>;
   /** What call flows reach outside the call (prompts, HTTP, mail, call history). */
   flows: Omit<FlowServices, 'router' | 'resolve' | 'log'>;
+  /** What a party on hold hears; the built-in music when not given. */
+  holdMusic?: PromptSource;
 }
 
 export interface LiveCall {
@@ -59,6 +62,7 @@ export class CallEngine {
   readonly guard: TollFraudGuard;
   readonly router: CallRouter;
   readonly #ctx: LegContext;
+  readonly #inCall: InCallServices;
   #stopping = false;
 
   constructor(private readonly options: CallEngineOptions) {
@@ -80,6 +84,18 @@ export class CallEngine {
       promptPath: options.promptPath,
       lineBusy: (lineId) => this.lineBusy(lineId),
     });
+    const { flows } = options;
+    this.#inCall = {
+      directory: options.directory,
+      router: this.router,
+      ownerOf: (key) => this.#table.get(key),
+      // Record on demand: the recording service when there is one, else a plain stereo file.
+      recordOnDemand: async (call, tenantId) => {
+        if (flows.recordings) return flows.recordings.start(call, tenantId, 'on-demand');
+        await call.record(true, await flows.recordingPath(tenantId, call.id, call.nextRecordingNumber()));
+      },
+      holdMusic: options.holdMusic ?? { kind: 'music' },
+    };
   }
 
   get size(): number {
@@ -183,7 +199,7 @@ export class CallEngine {
   ): Promise<void> {
     const deps = this.callDeps(tenantId, country, 'service' in plan ? plan.service.mediaGroup : undefined);
     const call = new Call(
-      deps,
+      { ...deps, inCall: this.#inCall },
       request,
       tx,
       flow,
@@ -228,6 +244,13 @@ export class CallEngine {
       ended: (call) => this.#calls.delete(call),
       charge: (e164, seconds) => this.guard.charge(tenantId, this.options.directory.rates, e164, seconds),
     };
+  }
+
+  /** A live call of a tenant by its id (the API's in-call controls). */
+  call(tenantId: string, callId: string): Call | undefined {
+    for (const c of this.#calls)
+      if (c.id === callId && c.tenantId === tenantId && c.state !== 'ended') return c;
+    return undefined;
   }
 
   /** Live calls of a tenant (for spy, pickup and transfers by feature code). */

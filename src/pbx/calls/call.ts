@@ -1,75 +1,147 @@
-// One call through the B2BUA: the caller's leg, the legs we ring, two anchored media
-// endpoints bridged once someone answers, and the record written when it ends. The dialing
-// itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
+// One call through the B2BUA. The caller's INVITE starts it; whoever we ring answers from an
+// endpoint of ours, and the two are bridged. The call has two slots: A, the party the call
+// serves (the caller; flows, voicemail and queues talk to it), and B, the party it talks to.
+// A transfer replaces a slot's party, a conference puts any number of parties in one mixer.
+// The dialing itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
 import { CallerGone, type RingOutcome } from '../../flows/index.ts';
 import { MediaError, type PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
 import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import type { CallLegRecord } from '../../store/schema.ts';
+import { CallEnd } from './call-end.ts';
+import { CallParties } from './call-parties.ts';
 import { calleeLegRecord, callRecordOf } from './call-record.ts';
-import type { CallDeps, Direction, NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
+import type {
+  CallDeps,
+  DialogOwner,
+  Direction,
+  NextStep,
+  Party,
+  RingStep,
+  ServiceStep,
+} from './call-types.ts';
 import { CallerInput } from './caller-input.ts';
-import { bestFailure, dispositionOf, towardCaller } from './failure-status.ts';
-import { InboundLeg, OutboundLeg } from './legs.ts';
-import { MediaSide } from './media-side.ts';
+import { dispositionOf, towardCaller } from './failure-status.ts';
+import { InCallFeatures } from './in-call-features.ts';
+import { type DialogLeg, InboundLeg, type OutboundLeg } from './legs.ts';
+import type { MediaSide } from './media-side.ts';
+import { Ringer, type RingResult } from './ringer.ts';
 import { answerSessionModify } from './session-modify.ts';
 import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
+import type { InCallServices } from './transfer.ts';
 
-type Outcome = 'answered' | 'cancelled' | { status: number; reason: string };
+type Failure = { status: number; reason: string };
+type Outcome = 'answered' | 'cancelled' | Failure;
+/** How dialing ended: someone answered, a service took the caller, the last failure, or the end. */
+export type DialResult = 'answered' | 'cancelled' | ServiceStep | Failure;
 
-export class Call {
+/** What a call needs from the engine; in-call features only where the engine offers them. */
+export type CallOptions = CallDeps & { inCall?: InCallServices | undefined };
+
+/** A party of a call as the API shows it. */
+export interface ParticipantView {
+  id: string;
+  number: string;
+  name: string | null;
+  lineId: string | null;
+  state: 'ringing' | 'connected';
+  /** The party that made the call a conference. */
+  host: boolean;
+  muted: boolean;
+  /** Put on hold by the host: hears our music, is not heard. */
+  held: boolean;
+  /** It put the call on hold itself. */
+  holding: boolean;
+}
+
+export class Call implements DialogOwner {
   readonly id = newId();
   readonly startedAt = new Date();
   answeredAt: Date | undefined;
   endedAt: Date | undefined;
+  /** The INVITE that started the call: its Call-ID and From are on record. */
   readonly a: InboundLeg;
-  b: OutboundLeg | undefined;
-  #ringing: OutboundLeg[] = [];
-  /** Every leg this call created, so finish() can forget them all (losing forks included). */
+  /** The party in slot A: the caller, or whoever a transfer left there. */
+  caller: Party;
+  /** The party in slot B (or the one being rung). */
+  callee: Party;
+  #ringer: Ringer | undefined;
+  /** Every leg this call rang, so finish() can forget them all (losing forks included). */
   #allLegs: OutboundLeg[] = [];
-  #sideA: MediaSide | undefined;
-  #sideB: MediaSide | undefined;
   #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
   #ringbackPlaying = false;
   #earlyMedia = false;
-  #timers: SessionTimer[] = [];
   #step: RingStep | undefined;
-  #external: RingStep['external'];
+  /** External-call slots held by this call (toll-fraud limit), each released once. */
+  readonly #externals = new Set<() => void>();
+  /** Answered external parties, charged from when each answered. */
+  readonly #billing: { e164: string; since: Date }[] = [];
   #answeredStep: RingStep | undefined;
   #legRecords: CallLegRecord[] = [];
   #cancelled = false;
   /** We answered the caller ourselves (a flow's prompts): ringing others sends no 18x or 200 to it. */
   #connected = false;
   /** Why the last ring step failed, for the final answer to a caller never connected. */
-  #lastFailure: { status: number; reason: string } | undefined;
+  #lastFailure: Failure | undefined;
   readonly #input = new CallerInput();
   #recordingId: string | undefined;
   /** Music (or any loop) we play to the connected caller while it waits, e.g. in a queue. */
   #loopPlaying = false;
   readonly #mediaGroup: string;
+  /** Who is connected and how: the two slots or a conference, and the call's endpoints. */
+  readonly parties: CallParties;
+  /** What the parties can do: in-call codes, transfers, adding parties. */
+  readonly features: InCallFeatures;
   #endedWaiters: (() => void)[] = [];
-  #resolveStep: ((o: Outcome) => void) | undefined;
   #announcementDone: (() => void) | undefined;
-  callee: Party;
   disposition: 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected' = 'failed';
   hangupCause: string | null = null;
   endedBy: 'caller' | 'callee' | 'system' | null = null;
 
   constructor(
-    private readonly deps: CallDeps,
+    private readonly deps: CallOptions,
     invite: SipRequest,
     tx: ServerTransaction,
     flow: Flow,
     readonly tenantId: string,
     readonly direction: Direction,
-    readonly caller: Party,
+    caller: Party,
     dialed: Party,
     readonly trunkId: string | null,
   ) {
     this.a = new InboundLeg(deps.ctx, invite, tx, flow);
+    this.caller = caller;
     this.callee = dialed;
     this.#mediaGroup = deps.mediaGroup ?? this.id;
+    this.parties = new CallParties({
+      media: deps.media,
+      group: this.#mediaGroup,
+      music: deps.inCall?.holdMusic ?? { kind: 'music' },
+      owner: this,
+      track: deps.track,
+      untrack: deps.untrack,
+      live: () => this.#state !== 'ended',
+    });
+    this.features = new InCallFeatures({
+      call: this,
+      deps,
+      parties: this.parties,
+      ring: (step) => this.ring(step),
+      dial: (first, next) => this.dial(first, next),
+      runService: (step) => this.runService(step),
+      hangup: (by, cause) => this.hangup(by, cause),
+      startRingback: () => this.startRingback(),
+      stopRingback: () => this.stopRingback(),
+      armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),
+      recordLeg: (leg, status, answered) => this.recordLeg(leg, status, answered),
+      holdExternal: (external) => this.holdExternal(external),
+      releaseExternal: (external) => this.releaseExternal(external),
+      bill: (external) => {
+        if (external) this.#billing.push({ e164: external.e164, since: new Date() });
+      },
+      sessionTimerOffer: () => this.sessionTimerOffer(),
+    });
     tx.user = {
       onCancel: () => this.cancel(),
       onTransportError: () => void this.hangup('system', 'caller unreachable'),
@@ -82,7 +154,7 @@ export class Call {
   }
   /** Media endpoints of the call, for media events. */
   get endpoints(): string[] {
-    return [this.#sideA?.id, this.#sideB?.id].filter((x): x is string => !!x);
+    return [...this.parties.sides].map((s) => s.id);
   }
   get calleeLineId(): string | undefined {
     return this.callee.lineId;
@@ -93,7 +165,19 @@ export class Call {
   }
   /** The caller's endpoint and the one facing the other party, once set up. */
   get sides(): { caller: string | undefined; callee: string | undefined } {
-    return { caller: this.#sideA?.id, callee: this.#sideB?.id };
+    if (this.parties.conference) {
+      const [first, second] = this.parties.conference.members;
+      return { caller: first?.side.id, callee: second?.side.id };
+    }
+    return { caller: this.parties.sideA?.id, callee: this.parties.sideB?.id };
+  }
+  /** The answered leg of the party the caller talks to (any member, in a conference). */
+  get b(): DialogLeg | undefined {
+    return this.parties.B?.leg ?? this.parties.conference?.members[1]?.leg;
+  }
+  /** Whether the call is a conference now. */
+  get isConference(): boolean {
+    return this.parties.conference !== undefined;
   }
 
   /**
@@ -102,7 +186,7 @@ export class Call {
    */
   async prepare(external?: RingStep['external']): Promise<boolean> {
     // The router already counted an external call: from here on finish() releases it.
-    this.#external = external;
+    this.holdExternal(external);
     const invite = this.a.invite;
     if (invite.body.length === 0) {
       // Late offer (no SDP in the INVITE) is not supported yet.
@@ -116,24 +200,13 @@ export class Call {
       return false;
     }
     try {
-      const epA = await this.deps.media.allocateEndpoint({ group: this.#mediaGroup, inactivityMs: 60_000 });
-      // A CANCEL while the media was being set up has already ended the call.
-      if (this.state === 'ended') {
-        await this.deps.media.releaseEndpoint(epA.id).catch(() => {});
-        return false;
-      }
-      this.#sideA = new MediaSide(this.deps.media, epA);
-      this.deps.track(`ep:${epA.id}`, this);
-      const epB = await this.deps.media.allocateEndpoint({ group: this.#mediaGroup, inactivityMs: 60_000 });
-      if (this.state === 'ended') {
-        await this.deps.media.releaseEndpoint(epB.id).catch(() => {});
-        return false;
-      }
-      this.#sideB = new MediaSide(this.deps.media, epB);
-      this.deps.track(`ep:${epB.id}`, this);
-      await this.#sideA.answer(invite.body.toString('utf8'));
+      this.parties.sideA = await this.parties.newSide();
+      this.parties.sideB = await this.parties.newSide();
+      await this.parties.sideA.answer(invite.body.toString('utf8'));
       return true;
     } catch (e) {
+      // A CANCEL while the media was being set up has already ended the call.
+      if (e instanceof CallerGone) return false;
       if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC') this.fail(488, 'No common codec');
       else {
         this.deps.log.error({ err: e }, 'media setup failed');
@@ -146,19 +219,31 @@ export class Call {
   /** Rings each step until one answers or none is left. */
   async run(first: RingStep, next: NextStep): Promise<void> {
     if (!(await this.prepare(first.external))) return;
+    const result = await this.dial(first, next);
+    if (result === 'answered' || result === 'cancelled') return;
+    if ('run' in result) return this.runService(result);
+    return this.fail(result.status, result.reason);
+  }
+
+  /**
+   * Rings a step, then what `next` says after each failure, until someone answers, a service
+   * takes the caller, or nothing is left (the last failure). Forwarding chains end after a
+   * few hops, so two lines forwarding to each other cannot loop.
+   */
+  private async dial(first: RingStep, next: NextStep): Promise<DialResult> {
     let step: RingStep | undefined = first;
     let hops = 0;
     while (step && !this.#cancelled && this.#state !== 'ended') {
       const outcome = await this.ring(step);
-      if (outcome === 'answered' || outcome === 'cancelled') return;
-      // Forwarding chains end after a few hops, so two lines forwarding to each other cannot loop.
+      if (outcome === 'answered' || outcome === 'cancelled') return outcome;
       const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
       if (then && 'legs' in then && this.state === 'ended') then.external?.release();
-      if (!then) return this.fail(outcome.status, outcome.reason);
-      if ('run' in then) return this.runService(then);
-      if ('status' in then && !('legs' in then)) return this.fail(then.status, then.reason);
+      if (!then) return outcome;
+      if ('run' in then) return then;
+      if ('status' in then && !('legs' in then)) return then;
       step = then as RingStep;
     }
+    return 'cancelled';
   }
 
   /** Hands the caller to a PBX service (voicemail, a feature code) and ends the call after it. */
@@ -166,7 +251,7 @@ export class Call {
     if (this.#state === 'ended') return;
     if (this.#earlyMedia) {
       this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.#sideA as MediaSide).id).catch(() => {});
+      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
     }
     await this.stopRingback();
     try {
@@ -186,13 +271,7 @@ export class Call {
     if (this.#connected) return;
     await this.stopRingback();
     this.#connected = true;
-    const sideA = this.#sideA as MediaSide;
-    this.a.answer(sideA.lastSent as string, this.callerSessionTimer(), () =>
-      this.guarded(this.hangup('system', 'no ACK from caller')),
-    );
-    this.#state = 'answered';
-    this.answeredAt = new Date();
-    this.emit('answered');
+    this.answerCaller();
   }
 
   /** Plays to the caller until done, or, with barge-in, until a key (returned). */
@@ -201,7 +280,7 @@ export class Call {
     // Type-ahead: a key pressed before a barge-in prompt answers it at once.
     const typed = bargeIn ? this.#input.takeKey() : undefined;
     if (typed !== undefined) return typed;
-    const sideA = this.#sideA as MediaSide;
+    const sideA = this.parties.sideA as MediaSide;
     let id: string;
     try {
       id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
@@ -228,7 +307,7 @@ export class Call {
   /** Loops a source (hold music) to the connected caller until stopPlayback or a bridge. */
   async playLoop(source: PromptSource): Promise<void> {
     await this.connectCaller();
-    await this.deps.media.play((this.#sideA as MediaSide).id, source, { loop: true });
+    await this.deps.media.play((this.parties.sideA as MediaSide).id, source, { loop: true });
     this.#loopPlaying = true;
     this.ensureLive();
   }
@@ -236,8 +315,8 @@ export class Call {
   /** Stops whatever is being played to the caller (music, a prompt). */
   async stopPlayback(): Promise<void> {
     this.#loopPlaying = false;
-    if (this.#state === 'ended' || !this.#sideA) return;
-    await this.deps.media.stopPlayback(this.#sideA.id).catch(() => {});
+    if (this.#state === 'ended' || !this.parties.sideA) return;
+    await this.deps.media.stopPlayback(this.parties.sideA.id).catch(() => {});
   }
 
   /**
@@ -248,7 +327,7 @@ export class Call {
     await this.connectCaller();
     const id = await this.deps.media.startRecording({
       path,
-      left: (this.#sideA as MediaSide).id,
+      left: (this.parties.sideA as MediaSide).id,
       channels: 1,
       maxDurationMs: maxMs,
     });
@@ -276,7 +355,7 @@ export class Call {
     if (this.#earlyMedia) {
       // The callee's early media was bridged to the caller: the flow's prompts come next.
       this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.#sideA as MediaSide).id).catch(() => {});
+      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
     }
     const { status } = outcome;
     if (status === 486 || status === 600 || status === 603) return 'busy';
@@ -288,10 +367,11 @@ export class Call {
   async record(on: boolean, path: string): Promise<void> {
     this.ensureLive();
     if (on && !this.#recordingId) {
+      const { caller, callee } = this.sides;
       this.#recordingId = await this.deps.media.startRecording({
         path,
-        left: (this.#sideA as MediaSide).id,
-        right: (this.#sideB as MediaSide).id,
+        left: caller as string,
+        right: callee as string,
         channels: 2,
       });
     } else if (!on && this.#recordingId) {
@@ -315,9 +395,10 @@ export class Call {
     return new Promise((resolve) => this.#endedWaiters.push(resolve));
   }
 
-  /** A key from one of our endpoints: the caller's are kept for the flow. */
+  /** A key from one of our endpoints: watched for in-call codes, and the caller's kept for a flow. */
   dtmf(endpointId: string, digit: string): void {
-    if (endpointId !== this.#sideA?.id || this.b) return;
+    this.parties.endOfSide(endpointId)?.codes?.key(digit);
+    if (endpointId !== this.parties.sideA?.id || this.parties.B || this.parties.conference) return;
     this.#input.key(digit);
   }
 
@@ -325,66 +406,38 @@ export class Call {
     if (this.#state === 'ended' || this.#cancelled) throw new CallerGone();
   }
 
+  // Ringing slot B: the caller hears ringback (or the callee's early media) until it answers.
+
   /** Rings one step's targets at once; the first to answer wins and the rest are cancelled. */
-  private ring(step: RingStep): Promise<Outcome> {
+  private async ring(step: RingStep): Promise<Outcome> {
     this.#step = step;
     this.callee = step.callee;
-    if (step.external) this.#external = step.external;
-    if (step.legs.length === 0) {
-      step.external?.release();
-      return Promise.resolve(step.refusal ?? { status: 480, reason: 'Temporarily Unavailable' });
-    }
-    const sideB = this.#sideB as MediaSide;
-    const codec = this.#sideA?.negotiated?.codec;
+    this.holdExternal(step.external);
+    const sideB = this.parties.sideB as MediaSide;
+    const codec = this.parties.sideA?.negotiated?.codec;
     // The caller's codec first, so the bridge can pass packets through untouched.
     const sdp = sideB.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
     const maxForwards = Math.max(0, (this.a.invite.maxForwards ?? 70) - 1);
-    return new Promise<Outcome>((resolve) => {
-      const failures: number[] = [];
-      let settled = false;
-      const settle = (o: Outcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.#resolveStep = undefined;
-        resolve(o);
-      };
-      this.#resolveStep = settle;
-      const timer = setTimeout(() => {
-        for (const l of this.#ringing) l.cancel();
-        settle({ status: 480, reason: 'No Answer' });
-      }, step.timeoutMs);
-      timer.unref();
-      const legs = step.legs.map(
-        (o) =>
-          new OutboundLeg(
-            this.deps.ctx,
-            { ...o, sdp, maxForwards, headers: [...o.headers, ...this.sessionTimerOffer()] },
-            {
-              onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
-              onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r, settle)),
-              onFailure: (leg, status, reason) => {
-                this.recordLeg(leg, status);
-                this.deps.untrack(leg.key);
-                this.#ringing = this.#ringing.filter((l) => l !== leg);
-                failures.push(status);
-                if (this.#ringing.length === 0 && !this.b) {
-                  step.external?.release();
-                  if (this.#external === step.external) this.#external = undefined;
-                  settle(bestFailure(failures, reason));
-                }
-              },
-            },
-            o.label ?? { kind: step.kind, id: step.id },
-          ),
-      );
-      this.#ringing = legs;
-      this.#allLegs.push(...legs);
-      for (const leg of legs) {
-        this.deps.track(leg.key, this);
-        leg.start();
-      }
-    });
+    const ringer = new Ringer(
+      this.deps.ctx,
+      step,
+      { sdp, maxForwards, headers: this.sessionTimerOffer() },
+      {
+        onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
+        onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r)),
+        onLegFailed: (leg, status) => this.recordLeg(leg, status),
+        track: (leg) => this.deps.track(leg.key, this),
+        untrack: (leg) => this.deps.untrack(leg.key),
+      },
+    );
+    this.#ringer = ringer;
+    this.#allLegs.push(...ringer.legs);
+    const result: RingResult = await ringer.start();
+    if (this.#ringer === ringer) this.#ringer = undefined;
+    if (result === 'cancelled') return 'cancelled';
+    if ('answered' in result) return 'answered';
+    this.releaseExternal(step.external);
+    return result;
   }
 
   private sessionTimerOffer(): [string, string][] {
@@ -396,20 +449,20 @@ export class Call {
   }
 
   private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
-    if (this.#state === 'ended' || this.b) return;
+    if (this.#state === 'ended' || this.parties.B) return;
     // A queue rings agents while the caller keeps its music: no ringback, no early media.
     if (this.#step?.quiet) return;
     if (this.#state === 'routing') {
       this.#state = 'ringing';
       this.emit('ringing');
     }
-    const sideA = this.#sideA as MediaSide;
+    const sideA = this.parties.sideA as MediaSide;
     if (r.body.length > 0 && (r.status === 183 || r.status === 180)) {
       // Early media from the callee (announcements, carrier ringback): bridge it through.
       try {
-        await (this.#sideB as MediaSide).applyAnswer(r.body.toString('utf8'));
+        await (this.parties.sideB as MediaSide).applyAnswer(r.body.toString('utf8'));
         await this.stopRingback();
-        await this.deps.media.bridge(sideA.id, (this.#sideB as MediaSide).id);
+        await this.deps.media.bridge(sideA.id, (this.parties.sideB as MediaSide).id);
         this.#earlyMedia = true;
         if (!this.#connected) this.a.provisional(183, sideA.lastSent);
       } catch (e) {
@@ -427,35 +480,46 @@ export class Call {
     }
   }
 
+  /** Ringback to the caller while a transfer's target is routed and rung. */
+  private async startRingback(): Promise<void> {
+    const sideA = this.parties.sideA;
+    if (this.#ringbackPlaying || !sideA) return;
+    this.#ringbackPlaying = true;
+    await this.deps.media
+      .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
+      .catch(() => {});
+  }
+
   private async stopRingback(): Promise<void> {
     if (!this.#ringbackPlaying) return;
     this.#ringbackPlaying = false;
-    await this.deps.media.stopPlayback((this.#sideA as MediaSide).id).catch(() => {});
+    await this.deps.media.stopPlayback((this.parties.sideA as MediaSide).id).catch(() => {});
   }
 
-  private async onAnswer(leg: OutboundLeg, r: SipResponse, settle: (o: Outcome) => void): Promise<void> {
-    if (this.b || this.#state === 'ended') return;
-    this.b = leg;
+  private async onAnswer(leg: OutboundLeg, r: SipResponse): Promise<void> {
+    if (this.parties.B || this.#state === 'ended') return;
     this.#answeredStep = this.#step;
     const party = this.#step?.parties?.[leg.label.id];
     if (party) this.callee = party;
     this.#step?.onAnswered?.(leg.label);
-    this.deps.track(leg.key, this);
-    for (const other of this.#ringing) if (other !== leg) other.cancel();
-    this.#ringing = [];
-    settle('answered');
-    const sideA = this.#sideA as MediaSide;
-    const sideB = this.#sideB as MediaSide;
+    const sideA = this.parties.sideA as MediaSide;
+    const sideB = this.parties.sideB as MediaSide;
+    const end = new CallEnd(leg, sideB, this.callee);
+    this.parties.B = end;
     try {
       await sideB.applyAnswer(r.body.toString('utf8'));
     } catch {
       void leg.request('BYE');
+      this.parties.B = undefined;
+      if (this.#connected) return this.hangup('system', 'callee answered without a usable codec');
       return this.fail(488, 'Callee answered without a usable codec');
     }
     // The caller may have gone while we worked (CANCEL crossing the answer): finish() has
     // sent the callee its BYE, and nothing below may run.
     if (this.state === 'ended') return;
     this.recordLeg(leg, 200, true);
+    const external = this.#step?.external;
+    if (external) this.#billing.push({ e164: external.e164, since: new Date() });
     const announcement = this.#step?.announcement;
     if (announcement) {
       // The callee hears the announcement; the caller keeps hearing ringback until connected.
@@ -478,61 +542,64 @@ export class Call {
       .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
     if (this.state === 'ended') return;
     const seB = sessionExpiresOf(r);
-    if (seB) {
-      const weRefresh = seB.refresher !== 'uas';
-      this.#timers.push(
-        new SessionTimer(
-          seB.seconds,
-          weRefresh ? 'refresh' : 'watch',
-          () => this.guarded(this.refresh('b')),
-          () => this.guarded(this.hangup('system', 'session timer expired')),
-          'b',
-        ),
-      );
-    }
+    if (seB) this.armSessionTimer(end, { seconds: seB.seconds, weRefresh: seB.refresher !== 'uas' });
+    this.features.armCodes(end);
     // A caller a flow already answered is simply connected; anyone else gets its 200 now.
-    if (this.#connected) return;
-    this.a.answer(sideA.lastSent as string, this.callerSessionTimer(), () =>
+    if (this.#connected) {
+      if (this.parties.A) this.features.armCodes(this.parties.A);
+      return;
+    }
+    this.answerCaller();
+  }
+
+  /** Our 200 to the caller: from here it is slot A's party of an answered call. */
+  private answerCaller(): void {
+    const sideA = this.parties.sideA as MediaSide;
+    const se = sessionExpiresOf(this.a.invite);
+    const uacRefreshes = supports(this.a.invite, 'timer');
+    // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
+    const headers: [string, string][] = se
+      ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
+      : [];
+    if (se && uacRefreshes) headers.push(['Require', 'timer']);
+    this.a.answer(sideA.lastSent as string, headers, () =>
       this.guarded(this.hangup('system', 'no ACK from caller')),
     );
+    const end = new CallEnd(this.a, sideA, this.caller);
+    this.parties.A = end;
+    // From here a ring step (a transfer) connects the answered caller: no 18x or 200 again.
+    this.#connected = true;
+    if (se) this.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
+    if (this.parties.B) {
+      this.features.armCodes(end);
+      if (this.parties.B) this.features.armCodes(this.parties.B);
+    }
     this.#state = 'answered';
     this.answeredAt = new Date();
     this.emit('answered');
   }
 
-  /** RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them. */
-  private callerSessionTimer(): [string, string][] {
-    const se = sessionExpiresOf(this.a.invite);
-    if (!se) return [];
-    const uacRefreshes = supports(this.a.invite, 'timer');
-    this.#timers.push(
+  private armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void {
+    end.sessionTimer = spec;
+    end.timers.push(
       new SessionTimer(
-        se.seconds,
-        uacRefreshes ? 'watch' : 'refresh',
-        () => this.guarded(this.refresh('a')),
+        spec.seconds,
+        spec.weRefresh ? 'refresh' : 'watch',
+        () => this.guarded(this.refresh(end)),
         () => this.guarded(this.hangup('system', 'session timer expired')),
-        'a',
       ),
     );
-    const headers: [string, string][] = [
-      ['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`],
-    ];
-    if (uacRefreshes) headers.push(['Require', 'timer']);
-    return headers;
   }
 
-  /** Our turn to refresh the session (RFC 4028 §7.4): an UPDATE without SDP. */
-  private async refresh(side: 'a' | 'b'): Promise<void> {
-    const leg = side === 'a' ? this.a : this.b;
+  /** Our turn to refresh a party's session (RFC 4028 §7.4): an UPDATE without SDP. */
+  private async refresh(end: CallEnd): Promise<void> {
     const expires: [string, string][] = [['Session-Expires', `${this.deps.sessionExpires};refresher=uac`]];
-    let r = await leg?.request('UPDATE', undefined, expires);
+    let r = await end.leg.request('UPDATE', undefined, expires);
     // A peer without UPDATE is refreshed with a re-INVITE carrying our current SDP.
-    if (r && (r.status === 405 || r.status === 501)) {
-      const sdp = (side === 'a' ? this.#sideA : this.#sideB)?.lastSent;
-      r = await leg?.request('INVITE', sdp, expires);
-    }
-    if (!r || r.status === 481 || r.status === 408) return this.hangup('system', 'session refresh failed');
-    for (const t of this.#timers) if (t.side === side && t.role === 'refresh') t.reset();
+    if (r && (r.status === 405 || r.status === 501))
+      r = await end.leg.request('INVITE', end.side.lastSent, expires);
+    if (!r || r.status === 481 || r.status === 408) return this.partyGone(end, 'session refresh failed');
+    for (const t of end.timers) if (t.role === 'refresh') t.reset();
   }
 
   /** Runs a piece of call handling whose failure must end this call, never the process. */
@@ -554,19 +621,24 @@ export class Call {
   mediaTimeout(): void {
     if (this.state === 'answered') this.guarded(this.hangup('system', 'media timeout'));
   }
-  /** The caller's ACK of our 2xx. */
+
+  /** A party's ACK of our 2xx. */
   onAck(ack: SipRequest): void {
-    if (ack.to.tag === this.a.toTag) this.a.acked();
+    const leg = this.parties.endOfKey(`${ack.callId}|${ack.to.tag}`)?.leg ?? this.a;
+    if (leg instanceof InboundLeg && ack.to.tag === leg.toTag) leg.acked();
   }
 
-  /** A 2xx retransmitted after its transaction ended: the callee lost our ACK. */
+  /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
   strayResponse(r: SipResponse): void {
-    this.b?.reack(r);
+    const key = `${r.callId}|${r.from.tag}`;
+    const leg = this.parties.endOfKey(key)?.leg ?? this.#allLegs.find((l) => l.key === key);
+    if (leg && 'reack' in leg) (leg as OutboundLeg).reack(r);
   }
 
   /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
   playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
-    if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.#sideA?.id)) return;
+    if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.parties.sideA?.id))
+      return;
     this.#announcementDone?.();
   }
 
@@ -574,23 +646,21 @@ export class Call {
   cancel(): void {
     if (this.#state === 'answered' || this.#state === 'ended') return;
     this.#cancelled = true;
-    for (const l of this.#ringing) l.cancel();
+    this.#ringer?.cancel();
     // The callee answered but the caller was not connected yet: end the callee's dialog too.
-    if (this.b) void this.b.request('BYE');
-    this.#external?.release();
+    if (this.parties.B) void this.parties.B.leg.request('BYE');
     this.a.reject(487);
-    this.#resolveStep?.('cancelled');
     void this.finish('cancelled', '487 Request Terminated', 'caller');
   }
 
-  /** An in-dialog request from either side: BYE, re-INVITE, UPDATE, INFO. */
+  // In-dialog requests from any party: BYE, re-INVITE, UPDATE, REFER, INFO.
+
   async inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
     const key = `${request.callId}|${request.to.tag}`;
-    const fromCaller = key === this.a.key;
-    const leg = fromCaller ? this.a : this.b?.key === key ? this.b : undefined;
-    const dialog = leg?.dialog;
-    if (!dialog) {
-      if (request.method === 'BYE' && fromCaller) {
+    const end = this.parties.endOfKey(key);
+    const dialog = end?.leg.dialog;
+    if (!end || !dialog) {
+      if (request.method === 'BYE' && key === this.a.key) {
         // RFC 3261 §15: the caller may end the early dialog with BYE; it is a hang-up.
         tx.respond(createResponse(request, 200));
         this.cancel();
@@ -611,42 +681,56 @@ export class Call {
       tx.respond(createResponse(request, problem.status ?? 500));
       return;
     }
-    for (const t of this.#timers) if (t.role === 'watch' && t.side === (fromCaller ? 'a' : 'b')) t.reset();
+    for (const t of end.timers) if (t.role === 'watch') t.reset();
     switch (request.method) {
       case 'BYE':
         tx.respond(createResponse(request, 200));
-        return this.hangup(fromCaller ? 'caller' : 'callee', 'normal clearing');
+        return this.partyGone(end, 'normal clearing');
       case 'INVITE':
       case 'UPDATE':
-        return this.modify(request, tx, fromCaller);
+        return this.modify(end, request, tx);
+      case 'REFER':
+        return this.features.refer(end, request, tx);
       default:
         tx.respond(createResponse(request, 200));
     }
   }
 
-  /** A re-INVITE or UPDATE from one side (see session-modify.ts). */
-  private modify(request: SipRequest, tx: ServerTransaction, fromCaller: boolean): Promise<void> {
-    return answerSessionModify(request, tx, {
-      side: fromCaller ? this.#sideA : this.#sideB,
-      other: fromCaller ? this.b : this.a,
-      otherSide: fromCaller ? this.#sideB : this.#sideA,
-      contact: this.deps.ctx.contact((fromCaller ? this.a.flow : this.b?.target)?.protocol ?? 'udp'),
-      relay: this.#state === 'answered',
-    });
+  /** A re-INVITE or UPDATE: answered from our endpoint; hold starts or stops our music. */
+  private async modify(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
+    const contact = this.deps.ctx.contact(end.leg.protocol);
+    const outcome = await answerSessionModify(request, tx, end.side, contact);
+    if (!outcome || outcome.held === end.held || this.#state === 'ended') return;
+    end.held = outcome.held;
+    this.deps.log.info({ call: this.id, party: end.id, held: end.held }, 'hold');
+    await this.parties.holdChanged(end);
   }
 
-  /** Ends an answered (or ringing) call from one side: BYE to the other, then the record. */
-  async hangup(by: 'caller' | 'callee' | 'system', cause: string): Promise<void> {
+  /** A party left (its BYE) or is unreachable: the others go on if the call can go on without it. */
+  private async partyGone(end: CallEnd, cause: string): Promise<void> {
+    if (end === this.parties.transferor) {
+      // The transferor hung up: the transfer it asked for goes on.
+      await this.parties.dropEnd(end);
+      return;
+    }
+    if (this.parties.conference?.members.includes(end)) return this.features.leaveConference(end, cause);
+    const by = end === this.parties.A ? 'caller' : end === this.parties.B ? 'callee' : 'system';
+    return this.hangup(by, cause, end);
+  }
+
+  /** Ends an answered (or ringing) call: BYE to every party but `except`, then the record. */
+  async hangup(by: 'caller' | 'callee' | 'system', cause: string, except?: CallEnd): Promise<void> {
     if (this.#state === 'ended') return;
     if (this.#state !== 'answered') {
       if (by === 'caller') return this.cancel();
-      for (const l of this.#ringing) l.cancel();
-      if (this.b) void this.b.request('BYE');
+      this.#ringer?.cancel();
+      if (this.parties.B) void this.parties.B.leg.request('BYE');
       this.a.reject(by === 'system' ? 503 : 480);
       return this.finish('failed', cause, by);
     }
-    if (by !== 'caller') void this.a.request('BYE');
-    if (by !== 'callee') void this.b?.request('BYE');
+    const leaving =
+      except ?? (by === 'caller' ? this.parties.A : by === 'callee' ? this.parties.B : undefined);
+    for (const end of this.parties.ends()) if (end !== leaving) void end.leg.request('BYE');
     return this.finish('answered', cause, by);
   }
 
@@ -660,6 +744,16 @@ export class Call {
     this.#legRecords.push(calleeLegRecord(leg, status, answered));
   }
 
+  /** Counts an external-call slot as this call's until it ends (or the step fails). */
+  private holdExternal(external: RingStep['external']): void {
+    if (external) this.#externals.add(external.release);
+  }
+
+  private releaseExternal(external: RingStep['external']): void {
+    if (!external || !this.#externals.delete(external.release)) return;
+    external.release();
+  }
+
   private async finish(
     disposition: Call['disposition'],
     cause: string,
@@ -671,32 +765,41 @@ export class Call {
     this.disposition = disposition;
     this.hangupCause = cause;
     this.endedBy = by;
-    for (const t of this.#timers) t.dispose();
-    for (const l of this.#ringing) l.cancel();
-    this.#external?.release();
-    this.a.dispose();
-    this.b?.dispose();
-    this.deps.untrack(this.a.key);
-    for (const l of this.#allLegs) this.deps.untrack(l.key);
-    this.#resolveStep?.('cancelled');
-    this.#announcementDone?.();
+    this.#ringer?.cancel();
+    this.features.dispose();
+    for (const release of this.#externals) release();
+    this.#externals.clear();
+    const ends = this.parties.ends();
+    for (const end of ends) {
+      end.quiet();
+      if (!this.parties.surrendered.has(end.leg)) end.leg.dispose();
+    }
+    if (!this.parties.surrendered.has(this.a)) {
+      this.a.dispose();
+      this.deps.untrack(this.a.key);
+    }
+    for (const l of this.#allLegs) if (!this.parties.surrendered.has(l)) this.deps.untrack(l.key);
+    for (const end of ends) if (!this.parties.surrendered.has(end.leg)) this.deps.untrack(end.leg.key);
     this.#input.close();
+    this.#announcementDone?.();
     for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
     this.writeRecord();
     this.emit('ended');
     this.deps.ended(this);
-    for (const id of this.endpoints) {
-      this.deps.untrack(`ep:${id}`);
-      await this.deps.media.releaseEndpoint(id).catch(() => {});
-    }
+    const conference = this.parties.conference;
+    for (const side of [...this.parties.sides]) await this.parties.releaseSide(side);
+    await conference?.destroy();
   }
 
   private writeRecord(): void {
     const ended = this.endedAt as Date;
     const billable = this.answeredAt ? Math.ceil((ended.getTime() - this.answeredAt.getTime()) / 1000) : 0;
-    const external = this.#answeredStep?.external;
-    const cost = external && billable > 0 ? this.deps.charge(external.e164, billable) : 0;
+    let cost = 0;
+    for (const b of this.#billing) {
+      const seconds = Math.ceil((ended.getTime() - b.since.getTime()) / 1000);
+      if (seconds > 0) cost += this.deps.charge(b.e164, seconds);
+    }
     this.deps.cdrs.add(
       callRecordOf(this, {
         ended,
@@ -719,5 +822,41 @@ export class Call {
       callee: this.callee.number,
       ...(state === 'ended' ? { disposition: this.disposition } : {}),
     });
+  }
+
+  // In-call features (in-call-features.ts): codes, transfers, conferences.
+
+  /** The parties of the call and those being added, as the API shows them. */
+  participants(): ParticipantView[] {
+    return this.features.participants();
+  }
+
+  /** The lines of the call's parties, and of the conference's host if there is one. */
+  partyLines(): { host: string | undefined; all: string[] } {
+    const all = this.participants()
+      .filter((p) => p.state === 'connected' && p.lineId)
+      .map((p) => p.lineId as string);
+    return { host: this.parties.host?.party.lineId, all };
+  }
+
+  /** Rings `number` to join the call, placed as the first party with a line would dial it. */
+  addParticipant(number: string): Promise<ParticipantView | { status: number; reason: string }> {
+    return this.features.addParticipant(number, undefined);
+  }
+
+  setParticipant(
+    id: string,
+    change: { muted?: boolean; held?: boolean },
+  ): Promise<ParticipantView | undefined> {
+    return this.features.setParticipant(id, change);
+  }
+
+  removeParticipant(id: string): Promise<boolean> {
+    return this.features.removeParticipant(id, (end) => this.partyGone(end, 'removed by the host'));
+  }
+
+  /** A recording file number of this call (on-demand recordings without a recording service). */
+  nextRecordingNumber(): number {
+    return this.features.nextRecordingNumber();
   }
 }

@@ -26,6 +26,33 @@ export interface LegContext {
 
 const SDP = 'application/sdp';
 
+/** A body of any type for an in-dialog request (a NOTIFY's sipfrag, an SDP offer). */
+export interface RequestBody {
+  type: string;
+  data: string;
+}
+
+/**
+ * What a call needs of any answered leg, whichever side created the dialog: a phone that called
+ * us (InboundLeg) or one we called (OutboundLeg). A transfer or a conference moves legs between
+ * the slots of a call, and between calls, through this.
+ */
+export interface DialogLeg {
+  /** The dialog lookup key: Call-ID and our tag. */
+  readonly key: string;
+  readonly dialog: Dialog | undefined;
+  /** The transport the peer is reached over, for our Contact. */
+  readonly protocol: Flow['protocol'];
+  request(method: string, sdp?: string, extra?: [string, string][]): Promise<SipResponse | null>;
+  /** A request with a body of another type than SDP (NOTIFY with message/sipfrag). */
+  requestWithBody(
+    method: string,
+    body: RequestBody | undefined,
+    extra?: [string, string][],
+  ): Promise<SipResponse | null>;
+  dispose(): void;
+}
+
 /** Sends an in-dialog request and resolves with its final response (408 on timeout or transport failure). */
 export function sendInDialog(
   ctx: LegContext,
@@ -58,11 +85,11 @@ async function requestInDialog(
   dialog: Dialog | undefined,
   target: Target | Flow | undefined,
   method: string,
-  sdp: string | undefined,
+  body: RequestBody | undefined,
   extra: [string, string][],
 ): Promise<SipResponse | null> {
-  if (!dialog) return null;
-  const r = dialog.createRequest(method, sdp ? { type: SDP, data: sdp } : undefined);
+  if (!dialog || dialog.state === 'terminated') return null;
+  const r = dialog.createRequest(method, body);
   for (const [k, v] of extra) r.append(k, v);
   const response = await sendInDialog(ctx, r, target);
   if (method === 'INVITE' && response && response.status >= 200 && response.status < 300) {
@@ -72,7 +99,7 @@ async function requestInDialog(
   return response;
 }
 
-export class InboundLeg {
+export class InboundLeg implements DialogLeg {
   readonly toTag = newTag();
   dialog: Dialog | undefined;
   #retransmit: Uas2xxRetransmission | undefined;
@@ -147,9 +174,21 @@ export class InboundLeg {
     this.#retransmit?.ack();
   }
 
+  get protocol(): Flow['protocol'] {
+    return this.flow.protocol;
+  }
+
   /** A request inside the dialog, to the caller, over the flow its INVITE came on. */
   request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
-    return requestInDialog(this.ctx, this.dialog, this.flow, method, sdp, extra);
+    return this.requestWithBody(method, sdp ? { type: SDP, data: sdp } : undefined, extra);
+  }
+
+  requestWithBody(
+    method: string,
+    body: RequestBody | undefined,
+    extra: [string, string][] = [],
+  ): Promise<SipResponse | null> {
+    return requestInDialog(this.ctx, this.dialog, this.flow, method, body, extra);
   }
 
   dispose(): void {
@@ -179,7 +218,7 @@ export interface OutboundLegOptions {
   credentials?: { username: string; password: string } | undefined;
 }
 
-export class OutboundLeg {
+export class OutboundLeg implements DialogLeg {
   readonly callId = newCallId();
   readonly fromTag = newTag();
   dialog: Dialog | undefined;
@@ -347,9 +386,21 @@ export class OutboundLeg {
     if (this.#tx) void this.ctx.stack.sendCancel(this.#tx).catch(() => {});
   }
 
+  get protocol(): Flow['protocol'] {
+    return this.#target?.protocol ?? 'udp';
+  }
+
   /** A request inside the dialog, to the callee. */
   request(method: string, sdp?: string, extra: [string, string][] = []): Promise<SipResponse | null> {
-    return requestInDialog(this.ctx, this.dialog, this.#target, method, sdp, extra);
+    return this.requestWithBody(method, sdp ? { type: SDP, data: sdp } : undefined, extra);
+  }
+
+  requestWithBody(
+    method: string,
+    body: RequestBody | undefined,
+    extra: [string, string][] = [],
+  ): Promise<SipResponse | null> {
+    return requestInDialog(this.ctx, this.dialog, this.#target, method, body, extra);
   }
 
   /** A stray 2xx (transaction gone) for this leg: ACK it again. */

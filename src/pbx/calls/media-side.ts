@@ -70,10 +70,3 @@ export class MediaSide {
     this.negotiated = negotiated;
   }
 }
-
-/** The direction an SDP asks for (session or first audio stream). */
-export function directionOf(sdp: string): Direction {
-  const s = parseSdp(sdp);
-  const audio = s.media.find((m) => m.media === 'audio');
-  return audio?.direction ?? s.direction ?? 'sendrecv';
-}
