@@ -4,6 +4,7 @@
 // calls; then the callback key (the caller is dialled back when an agent is free), and the
 // overflow and timeout outputs of the flow's queue node.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/media/audio/wav.ts';
 import type { PbxEvent, QueueEvent } from '../../src/pbx/events.ts';
@@ -12,7 +13,7 @@ import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip
 import type { ApiClient } from '../helpers/client.ts';
 import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { assertToneInWav, toneInWav } from '../helpers/tone.ts';
+import { assertToneInWav, checkToneInSamples, wavSamples } from '../helpers/tone.ts';
 import { sine } from '../media/rtp-peer.ts';
 
 let server: TestServer;
@@ -481,11 +482,11 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call queues on live calls (baresip)',
     expect(sl).toMatchObject({ overflowed: 2, abandoned: 0, abandonedShort: 1 });
   }, 90_000);
 
-  it('timeout: with every agent paused the caller hears the hold music, then takes the timeout output', async () => {
+  it('timeout: a caller who must wait is told its place, hears the hold music, then takes the timeout output', async () => {
     const queueId = await queueFlow({
       strategy: 'ring-all',
       members: [{ ext: '301' }],
-      settings: { maxWaitSeconds: 6 },
+      settings: { maxWaitSeconds: 8, announcePosition: true },
     });
     await agentAction('301', 'pause', queueId);
     const agent = await phone('301', true);
@@ -502,9 +503,13 @@ describe.skipIf(!existsSync(BARESIP_BIN))('call queues on live calls (baresip)',
       ['end', undefined],
     ]);
     expect(agent.events.some((e) => e.type === 'incoming')).toBe(false);
-    // Six seconds of the queue's music (800 Hz), then a short spoken message.
-    const music = await toneInWav(await recording(caller, 'received'), MUSIC_HZ);
-    expect(music.share).toBeGreaterThan(0.4);
+    // First "You are number 1 in line." (speech, not the music), then the queue's music (800 Hz).
+    const { rate, samples } = wavSamples(await readFile(await recording(caller, 'received')));
+    const spoken = checkToneInSamples(samples.subarray(0, rate), rate, MUSIC_HZ);
+    expect(spoken.rms).toBeGreaterThan(0.003);
+    expect(spoken.share).toBeLessThan(0.2);
+    const music = checkToneInSamples(samples.subarray(4 * rate, 7 * rate), rate, MUSIC_HZ);
+    expect(music.share).toBeGreaterThan(0.8);
     expect((await liveState(queueId)).serviceLevel).toMatchObject({ timedOut: 1, percent: 0 });
   }, 60_000);
 });

@@ -207,19 +207,18 @@ export class QueueService implements QueueRuntime, WaiterHost {
   }
 
   schedulePump(tenantId: string): void {
-    const loading = this.#tenants.get(tenantId);
-    if (!loading || this.#closed) return;
-    void loading.then((t) => {
-      if (t.pumpQueued) return;
-      t.pumpQueued = true;
-      setImmediate(() => {
-        t.pumpQueued = false;
-        try {
-          this.#pump(t);
-        } catch (e) {
-          this.deps.log.error({ err: e, tenant: tenantId }, 'queue dispatch failed');
-        }
-      });
+    // Only a loaded tenant has anything to pump; queued at once, so a caller that just joined
+    // is offered before anything it would hear next (the waiter yields one turn for it).
+    const t = this.#ready.get(tenantId);
+    if (!t || this.#closed || t.pumpQueued) return;
+    t.pumpQueued = true;
+    setImmediate(() => {
+      t.pumpQueued = false;
+      try {
+        this.#pump(t);
+      } catch (e) {
+        this.deps.log.error({ err: e, tenant: tenantId }, 'queue dispatch failed');
+      }
     });
   }
 
