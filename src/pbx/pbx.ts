@@ -196,7 +196,6 @@ export class Pbx {
       engine: () => this.calls,
       promptSource: options.promptSource ?? (async () => undefined),
       recordings: () => this.recordings,
-      holdMusicPath: join(config.dataDir, 'queues', 'hold-music.wav'),
       log: this.#log,
     });
     this.calls = new CallEngine({

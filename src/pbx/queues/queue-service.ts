@@ -17,7 +17,6 @@ import type { Directory, TenantRoute } from '../directory.ts';
 import type { PbxEvents, QueueEvent } from '../events.ts';
 import type { LocationService } from '../location.ts';
 import { QueueDispatcher } from './dispatcher.ts';
-import { ensureHoldMusic } from './hold-music.ts';
 import { dialBack } from './queue-callback.ts';
 import { loadTenantQueues, nextMidnight, type QueueConfig } from './queue-config.ts';
 import { QueueWaiter, type WaiterHost } from './queue-waiter.ts';
@@ -40,8 +39,6 @@ export interface QueueServiceDeps {
   promptSource(tenantId: string, promptId: string): Promise<PromptSource | undefined>;
   /** The recording service, when one runs (a queue's `record` flag). */
   recordings(): CallRecordings | undefined;
-  /** The built-in music's file (written on first use). */
-  holdMusicPath: string;
   log: Logger;
 }
 
@@ -198,7 +195,7 @@ export class QueueService implements QueueRuntime, WaiterHost {
         .catch(() => undefined);
       if (source) return source;
     }
-    return { kind: 'file', path: await ensureHoldMusic(this.deps.holdMusicPath) };
+    return { kind: 'music' };
   }
 
   canCallBack(tenant: TenantRoute, number: string): boolean {

@@ -1,7 +1,5 @@
-// The counting day of fewest-calls (midnight in the company's zone, daylight saving included)
-// and the built-in hold music (audible, seamless to loop).
+// The counting day of fewest-calls: midnight in the company's zone, daylight saving included.
 import { describe, expect, it } from 'vitest';
-import { holdMusicPcm } from '../../../src/pbx/queues/hold-music.ts';
 import { nextMidnight } from '../../../src/pbx/queues/queue-config.ts';
 
 describe('nextMidnight', () => {
@@ -29,23 +27,5 @@ describe('nextMidnight', () => {
     expect(new Date(nextMidnight(Date.UTC(2024, 5, 3, 12), 'Mars/Olympus')).toISOString()).toBe(
       '2024-06-04T00:00:00.000Z',
     );
-  });
-});
-
-describe('built-in hold music', () => {
-  it('is a few seconds of audible sound without clipping, ending near where it starts', () => {
-    const pcm = holdMusicPcm();
-    expect(pcm.length / 8000).toBeGreaterThan(4);
-    let sum = 0;
-    let peak = 0;
-    for (const v of pcm) {
-      sum += v * v;
-      peak = Math.max(peak, Math.abs(v));
-    }
-    const rms = Math.sqrt(sum / pcm.length) / 32768;
-    expect(rms).toBeGreaterThan(0.02);
-    expect(peak).toBeLessThan(32767);
-    // No click at the loop point: the last and first samples are close.
-    expect(Math.abs((pcm.at(-1) as number) - (pcm[0] as number))).toBeLessThan(4000);
   });
 });
