@@ -29,6 +29,7 @@ import { lastAgent } from './calls/call-history.ts';
 import { CdrWriter } from './calls/cdr-writer.ts';
 import { Directory } from './directory.ts';
 import { PbxEvents } from './events.ts';
+import { queueAgentCodes } from './features/agent-codes.ts';
 import { DialledFeatures } from './features/dialled.ts';
 import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
@@ -235,6 +236,8 @@ export class Pbx {
     });
     // The voicemail code listens to the caller's own box.
     this.features.voicemailListen = (tenant, line) => this.voicemail.listenStep(tenant, line);
+    // The agent codes log in, out, pause and resume the caller in its queues.
+    this.features.queueAgent = queueAgentCodes(db, (tenantId) => this.queues.reload(tenantId));
     this.calls.router.setFeatures({
       dialled: (tenant, line, caller, dialed) => this.features.dialled(tenant, line, caller, dialed),
       // "When unavailable: voicemail" of a line hands the caller to the person's box.

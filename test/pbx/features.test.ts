@@ -201,6 +201,35 @@ describe.skipIf(!existsSync(BARESIP_BIN))('dialled feature codes', () => {
     },
   );
 
+  it('agent codes: *46 logs out of the queues, *45 in, *47 + number pauses with that reason, *48 resumes', async () => {
+    const q = await admin.post('/api/queues', { name: 'Support' });
+    expect(q.status, JSON.stringify(q.body)).toBe(201);
+    const m = await admin.post(`/api/queues/${q.body.id}/members`, { personId: ext('202').personId });
+    expect(m.status, JSON.stringify(m.body)).toBe(201);
+    const membership = async () => {
+      const res = await admin.get(`/api/queues/agents/${ext('202').personId}`);
+      expect(res.status).toBe(200);
+      return res.body.memberships[0];
+    };
+    try {
+      const b = await phone('202', 1000);
+      await dialCode(b, '*46');
+      expect(await membership()).toMatchObject({ loggedIn: false, pausedReason: null });
+      await dialCode(b, '*45');
+      expect(await membership()).toMatchObject({ loggedIn: true, pausedReason: null });
+      await dialCode(b, '*473');
+      expect(await membership()).toMatchObject({ loggedIn: true, pausedReason: 'code 3' });
+      await dialCode(b, '*48');
+      expect(await membership()).toMatchObject({ loggedIn: true, pausedReason: null });
+      expect(await refused(b, '*4712345')).toMatch(/^484 A pause reason is a number/);
+
+      const c = await phone('203', 1400);
+      expect(await refused(c, '*45')).toMatch(/^404 Not a member of any queue/);
+    } finally {
+      await admin.delete(`/api/queues/${q.body.id}`);
+    }
+  });
+
   it('follows the company’s own codes: a changed code works at once and the old one is unknown', async () => {
     const put = await admin.put('/api/feature-codes', { dndOn: '*70' });
     expect(put.status).toBe(200);

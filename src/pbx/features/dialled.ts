@@ -3,7 +3,7 @@
 // a code answers with the service the call is handed to, or a refusal the caller gets as
 // its final response. Anything else goes on to normal routing.
 import type { Logger } from 'pino';
-import type { MediaEngine, PromptSource } from '../../media/index.ts';
+import type { MediaEngine } from '../../media/index.ts';
 import type { Db } from '../../store/database.ts';
 import type { Call } from '../calls/call.ts';
 import type { Party, ServiceStep } from '../calls/call-types.ts';
@@ -12,6 +12,7 @@ import type { Directory, LineRoute, TenantRoute } from '../directory.ts';
 import { type FeatureName, matchDialled } from '../feature-codes.ts';
 import { forwardTarget, setDoNotDisturb, setForwarding } from './line-toggles.ts';
 import { CallPickup } from './pickup.ts';
+import { spoken } from './spoken.ts';
 import { SpyService } from './spy.ts';
 
 export type AgentAction = 'login' | 'logout' | 'pause' | 'unpause';
@@ -47,9 +48,6 @@ const AGENT_ACTIONS: Partial<Record<FeatureName, AgentAction>> = {
   agentUnpause: 'unpause',
 };
 
-/** Said in English; espeak reads the digits of an extension one by one when spaced. */
-const LANGUAGE = 'en';
-
 export class DialledFeatures {
   readonly spy: SpyService;
   readonly pickup: CallPickup;
@@ -79,7 +77,7 @@ export class DialledFeatures {
       case 'dndOff': {
         const on = feature === 'dndOn';
         await setDoNotDisturb(db, directory, line, on);
-        return say(feature, on ? 'Do not disturb is on.' : 'Do not disturb is off.');
+        return spoken(`feature-${feature}`, on ? 'Do not disturb is on.' : 'Do not disturb is off.');
       }
       case 'forwardOn': {
         if (!argument)
@@ -87,11 +85,11 @@ export class DialledFeatures {
         const target = forwardTarget(directory, tenant, line, argument);
         if ('status' in target) return target;
         await setForwarding(db, directory, line, target.to);
-        return say(feature, `Your calls are forwarded to ${spelled(target.to)}.`);
+        return spoken(`feature-${feature}`, `Your calls are forwarded to ${spelled(target.to)}.`);
       }
       case 'forwardOff':
         await setForwarding(db, directory, line, null);
-        return say(feature, 'Forwarding is off.');
+        return spoken(`feature-${feature}`, 'Forwarding is off.');
       case 'voicemail':
         if (!this.voicemailListen) return { status: 501, reason: 'Voicemail not available' };
         return this.voicemailListen(tenant, line, caller);
@@ -112,17 +110,6 @@ export class DialledFeatures {
         return { status: 404, reason: 'No such feature code' };
     }
   }
-}
-
-/** A service that answers, says `text` and hangs up: the confirmation of a setting changed. */
-function say(feature: FeatureName, text: string): ServiceStep {
-  const source: PromptSource = { kind: 'tts', text, language: LANGUAGE };
-  return {
-    service: `feature-${feature}`,
-    run: async (call) => {
-      await call.playToCaller(source, false);
-    },
-  };
 }
 
 /** Digits read one by one ("2 0 1"), a leading + as "plus". */
