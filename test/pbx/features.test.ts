@@ -230,6 +230,15 @@ describe.skipIf(!existsSync(BARESIP_BIN))('dialled feature codes', () => {
     }
   });
 
+  it('*97 hands the caller to its voicemail box (answered, not refused)', async () => {
+    const b = await phone('202', 1000);
+    const since = b.mark();
+    await b.dial(uri('*97'));
+    await b.waitFor(outgoing('established'), { since });
+    await b.hangup();
+    await b.waitFor(outgoing('closed'), { since });
+  });
+
   it('follows the company’s own codes: a changed code works at once and the old one is unknown', async () => {
     const put = await admin.put('/api/feature-codes', { dndOn: '*70' });
     expect(put.status).toBe(200);
