@@ -19,6 +19,9 @@ import { percentile, printTable, type Row } from './lib/figures.ts';
 import { BaselineQueue } from './lib/queue-baseline.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+/** Each figure is the median of this many rounds, ours and the baseline taken in turn, so a
+ * busy moment on a shared machine hits both alike instead of one of them. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const WAITING = 1000;
 const AGENTS = 500;
 const FREE_LEVELS = [AGENTS, 50, 1];
@@ -84,7 +87,12 @@ interface Result {
   decisions: number;
 }
 
-function run(kind: 'switchboard' | 'baseline', strategy: QueueStrategy, free: number): Result {
+function run(
+  kind: 'switchboard' | 'baseline',
+  strategy: QueueStrategy,
+  free: number,
+  seconds: number,
+): Result {
   let t = Date.UTC(2024, 5, 3, 9);
   const now = () => t;
   const s = subject(kind, strategy, now);
@@ -105,7 +113,7 @@ function run(kind: 'switchboard' | 'baseline', strategy: QueueStrategy, free: nu
   const samples: number[] = [];
   let decisionNs = 0;
   const started = process.hrtime.bigint();
-  const end = started + BigInt(Math.round(SECONDS * 1e9));
+  const end = started + BigInt(Math.round(seconds * 1e9));
   for (;;) {
     const t0 = process.hrtime.bigint();
     const o = s.dispatch();
@@ -131,13 +139,27 @@ function run(kind: 'switchboard' | 'baseline', strategy: QueueStrategy, free: nu
 export default async function main(): Promise<void> {
   console.log(
     `${WAITING} callers waiting, ${AGENTS} agents (1-3 skills of ${TAGS.length}, callers 0-2 tags), ` +
-      `${SECONDS} s per figure; µs per decision`,
+      `${SECONDS} s per figure in ${ROUNDS} rounds (median); µs per decision`,
   );
   const rows: Row[] = [];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const mid = (rs: Result[]): Result => ({
+    perSecond: median(rs.map((r) => r.perSecond)),
+    cyclesPerSecond: median(rs.map((r) => r.cyclesPerSecond)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    decisions: rs.reduce((n, r) => n + r.decisions, 0),
+  });
   for (const strategy of QUEUE_STRATEGIES) {
     for (const free of FREE_LEVELS) {
-      const ours = run('switchboard', strategy, free);
-      const base = run('baseline', strategy, free);
+      const mine: Result[] = [];
+      const theirs: Result[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        mine.push(run('switchboard', strategy, free, SECONDS / ROUNDS));
+        theirs.push(run('baseline', strategy, free, SECONDS / ROUNDS));
+      }
+      const ours = mid(mine);
+      const base = mid(theirs);
       rows.push({
         strategy,
         'free agents': free,
