@@ -34,6 +34,10 @@ export default defineConfig({
   root,
   base: '/',
   plugins: [react(), precompress()],
+  // The flows module (model, validation, simulator) is pure and shared with the server.
+  resolve: {
+    alias: { '@switchboard/flows': fileURLToPath(new URL('../../src/flows/index.ts', import.meta.url)) },
+  },
   build: { outDir, emptyOutDir: true, target: 'es2022', sourcemap: false },
   server: { proxy: { '/api': process.env.SWITCHBOARD_URL ?? 'http://127.0.0.1:8080' } },
 });
