@@ -68,8 +68,9 @@ export class InCallCodes {
       return;
     }
     if (!/^[0-9]$/.test(key)) {
-      // A * or a letter is no part of a number: the code is dropped.
+      // A * or a letter is no part of a number: the code is dropped, and the key may start another.
       this.reset();
+      this.key(key);
       return;
     }
     this.#digits += key;
