@@ -53,6 +53,7 @@ export const ALLOWED_METHODS = [
   'INFO',
   'SUBSCRIBE',
   'NOTIFY',
+  'REFER',
 ];
 
 export interface PbxOptions {
@@ -314,6 +315,7 @@ export class Pbx {
       case 'BYE':
       case 'UPDATE':
       case 'INFO':
+      case 'REFER':
         return void done(this.calls.onRequest(request, tx, flow));
       case 'SUBSCRIBE':
         return void done(this.mwi.handle(request, tx, flow));
