@@ -3,6 +3,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../store/database.ts';
 import { queueMembers, queues, tenants } from '../../store/schema.ts';
+import type { QueueDispatcher } from './dispatcher.ts';
 import { DEFAULT_QUEUE_SETTINGS, type QueueMember, type QueueSettings } from './types.ts';
 
 /** After a missed ring the agent rests this long before another offer (no tight re-ring loop). */
@@ -136,4 +137,14 @@ export function nextMidnight(now: number, timeZone: string): number {
   // A change of offset (daylight saving) between now and midnight: measure again there.
   const guess = midnight - offset;
   return midnight - offsetAt(guess);
+}
+
+/** The database's login and pause state, applied to a dispatcher (idempotent). */
+export function applyLogins(q: { config: QueueConfig; dispatcher: QueueDispatcher }): void {
+  for (const m of q.config.members) {
+    if (m.loggedIn) q.dispatcher.login(m.agentId);
+    else q.dispatcher.logout(m.agentId);
+    if (m.loggedIn && m.pausedReason) q.dispatcher.pause(m.agentId, m.pausedReason);
+    else q.dispatcher.unpause(m.agentId);
+  }
 }

@@ -16,9 +16,10 @@ import { isInternalNumber } from '../dial-plan.ts';
 import type { Directory, TenantRoute } from '../directory.ts';
 import type { PbxEvents, QueueEvent } from '../events.ts';
 import type { LocationService } from '../location.ts';
+import { mark, markBusy, unmark } from './availability.ts';
 import { QueueDispatcher } from './dispatcher.ts';
 import { dialBack } from './queue-callback.ts';
-import { loadTenantQueues, nextMidnight, type QueueConfig } from './queue-config.ts';
+import { applyLogins, loadTenantQueues, nextMidnight, type QueueConfig } from './queue-config.ts';
 import { QueueWaiter, type WaiterHost } from './queue-waiter.ts';
 import { type AgentState, type Offer, type QueueSnapshot, systemClock } from './types.ts';
 
@@ -334,7 +335,14 @@ export class QueueService implements QueueRuntime, WaiterHost {
         q.callbacks.delete(out.callerId);
       }
     }
-    this.#refreshBusy(t);
+    markBusy({
+      queues: t.queues.values(),
+      ringing: t.ringing,
+      busyLines: t.callbackLines.keys(),
+      calls: this.deps.engine().calls(t.tenantId),
+      directory: this.deps.directory,
+      location: this.deps.location,
+    });
     for (;;) {
       const order = [...t.queues.values()]
         .filter((q) => q.dispatcher.nextCallerSince !== undefined && q.dispatcher.freeAgentCount > 0)
@@ -442,46 +450,6 @@ export class QueueService implements QueueRuntime, WaiterHost {
     this.schedulePump(t.tenantId);
   }
 
-  /**
-   * Marks each member busy or not for the dispatchers: busy while its phone rings for another
-   * call of ours, while another queue holds it (ringing, talking, wrap-up), while one of its
-   * lines is on a call outside the queues, or while none of its lines can be reached (no phone
-   * registered, or do not disturb).
-   */
-  #refreshBusy(t: TenantQueues): void {
-    const engine = this.deps.engine();
-    const waiting = new Set<string>();
-    for (const q of t.queues.values()) for (const id of q.waiters.keys()) waiting.add(id);
-    const busyLines = new Set<string>(t.callbackLines.keys());
-    for (const c of engine.calls(t.tenantId)) {
-      if (c.caller.lineId) busyLines.add(c.caller.lineId);
-      // A waiting caller's call names the agent it rang last as its callee: not a busy line.
-      if (c.calleeLineId && !waiting.has(c.id)) busyLines.add(c.calleeLineId);
-    }
-    const heldBy = new Map<string, LiveQueue[]>();
-    for (const q of t.queues.values()) {
-      for (const m of q.config.members) {
-        if (!q.dispatcher.occupies(m.agentId)) continue;
-        heldBy.set(m.agentId, [...(heldBy.get(m.agentId) ?? []), q]);
-      }
-    }
-    const { directory, location } = this.deps;
-    for (const q of t.queues.values()) {
-      for (const m of q.config.members) {
-        const lines = m.lineId ? [m.lineId] : directory.personLines(m.personId as string).map((l) => l.id);
-        const reachable = lines.some(
-          (l) => location.bindings(l).length > 0 && !directory.line(l)?.doNotDisturb,
-        );
-        const busy =
-          t.ringing.has(m.agentId) ||
-          (heldBy.get(m.agentId) ?? []).some((other) => other !== q) ||
-          lines.some((l) => busyLines.has(l)) ||
-          !reachable;
-        q.dispatcher.setBusyElsewhere(m.agentId, busy);
-      }
-    }
-  }
-
   #announceAgents(t: TenantQueues): void {
     for (const q of t.queues.values()) {
       for (const m of q.config.members) {
@@ -511,24 +479,4 @@ export class QueueService implements QueueRuntime, WaiterHost {
       this.deps.log.warn({ err: e, call: call.id, queue: config.id }, 'queue recording did not start');
     }
   }
-}
-
-/** The database's login and pause state, applied to the dispatcher (idempotent). */
-function applyLogins(q: LiveQueue): void {
-  for (const m of q.config.members) {
-    if (m.loggedIn) q.dispatcher.login(m.agentId);
-    else q.dispatcher.logout(m.agentId);
-    if (m.loggedIn && m.pausedReason) q.dispatcher.pause(m.agentId, m.pausedReason);
-    else q.dispatcher.unpause(m.agentId);
-  }
-}
-
-function mark(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function unmark(counts: Map<string, number>, key: string): void {
-  const n = (counts.get(key) ?? 0) - 1;
-  if (n > 0) counts.set(key, n);
-  else counts.delete(key);
 }
