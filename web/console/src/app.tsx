@@ -13,12 +13,16 @@ import { CreatePersonPage } from './people/create-person-page.tsx';
 import { PeoplePage } from './people/people-page.tsx';
 import { PersonPage } from './people/person-page.tsx';
 import { PromptsPage } from './prompts/prompts-page.tsx';
+import { QueuePage } from './queues/queue-page.tsx';
+import { QueuesPage } from './queues/queues-page.tsx';
+import { RecordingsPage } from './recordings/recordings-page.tsx';
 import { Redirect, type Route, Routes, useLocation } from './router.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 import { SettingsPage } from './settings/settings-page.tsx';
 import { Shell } from './shell.tsx';
 import { ErrorNote, Loading } from './ui/feedback.tsx';
 import { Page } from './ui/layout.tsx';
+import { VoicemailPage } from './voicemail/voicemail-page.tsx';
 
 const FlowEditorPage = lazy(() => import('./flows/flow-editor-page.tsx'));
 
@@ -40,6 +44,10 @@ const SIGNED_IN: Route[] = [
   { path: '/directory', render: () => <DirectoryPage /> },
   { path: '/prompts', render: () => <PromptsPage /> },
   { path: '/settings', render: () => <SettingsPage /> },
+  { path: '/queues', render: () => <QueuesPage /> },
+  { path: '/queues/:id', render: (p) => <QueuePage key={p.id} id={p.id as string} /> },
+  { path: '/voicemail', render: () => <VoicemailPage /> },
+  { path: '/recordings', render: () => <RecordingsPage /> },
   { path: '/people/new', render: () => <CreatePersonPage /> },
   { path: '/people/:id', render: (p) => <PersonPage key={p.id} id={p.id as string} /> },
   {

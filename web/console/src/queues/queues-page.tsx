@@ -1,0 +1,129 @@
+// Queues (spec 000 "Call queues"): each queue's live state at a glance, a new queue, the
+// signed-in agent's own queues (log in, pause, log out), and teams.
+import { useState } from 'react';
+import { allPages, call } from '../api/client.ts';
+import { useAction, usePolling, useQuery } from '../api/hooks.ts';
+import { loadPrompts } from '../prompts/prompts-page.tsx';
+import { Link, navigate, setQuery, useLocation } from '../router.tsx';
+import { useRole } from '../session.tsx';
+import { Empty, Loaded } from '../ui/feedback.tsx';
+import { FormError, Submit } from '../ui/forms.tsx';
+import { Dialog, Page, Section, TabBar } from '../ui/layout.tsx';
+import { MyQueues } from './my-queues.tsx';
+import { newQueue, type QueueBody, QueueForm } from './queue-form.tsx';
+import { LiveSummary } from './queue-live.tsx';
+import { Teams } from './teams.tsx';
+
+export const loadQueues = (signal?: AbortSignal) =>
+  allPages((cursor) => call('GET /api/queues', { query: { limit: 200, cursor }, signal }));
+export const loadTeams = (signal?: AbortSignal) =>
+  allPages((cursor) => call('GET /api/teams', { query: { limit: 200, cursor }, signal })).catch(() => []);
+
+export function QueuesPage() {
+  const role = useRole();
+  const tab = useLocation().query.get('tab') ?? 'queues';
+  const admin = role === 'administrator';
+  const [creating, setCreating] = useState(false);
+  const tabs = [
+    { id: 'queues', label: 'Queues' },
+    ...(role !== 'agent' ? [{ id: 'teams', label: 'Teams' }] : []),
+  ];
+  return (
+    <Page
+      title="Queues"
+      actions={
+        admin ? (
+          <button type="button" className="btn primary" onClick={() => setCreating(true)}>
+            New queue
+          </button>
+        ) : null
+      }
+    >
+      <TabBar
+        tabs={tabs}
+        current={tab}
+        onSelect={(id) => setQuery({ tab: id === 'queues' ? undefined : id })}
+      />
+      {tab === 'teams' ? (
+        <Teams writable={admin} />
+      ) : (
+        <>
+          <MyQueues />
+          <QueueList />
+        </>
+      )}
+      {creating ? <NewQueue onClose={() => setCreating(false)} /> : null}
+    </Page>
+  );
+}
+
+function QueueList() {
+  const queues = useQuery(loadQueues, []);
+  const live = usePolling(
+    async (signal) => {
+      const list = queues.data ?? [];
+      const states = await Promise.all(
+        list.map((q) =>
+          call('GET /api/queues/{id}/live', { params: { id: q.id }, signal }).catch(() => undefined),
+        ),
+      );
+      return new Map(list.map((q, i) => [q.id, states[i]]));
+    },
+    5000,
+    [queues.data],
+  );
+  return (
+    <Loaded query={queues}>
+      {(list) =>
+        list.length === 0 ? (
+          <Empty>
+            No queues yet. A queue holds callers until an agent is free; put it in a call flow with a Call
+            queue object.
+          </Empty>
+        ) : (
+          list.map((q) => {
+            const state = live.data?.get(q.id);
+            return (
+              <Section key={q.id} title={q.name} actions={<Link to={`/queues/${q.id}`}>Open</Link>}>
+                <p className="muted">{q.strategy}</p>
+                {state ? <LiveSummary live={state} /> : <p className="muted">Live state unavailable.</p>}
+              </Section>
+            );
+          })
+        )
+      }
+    </Loaded>
+  );
+}
+
+function NewQueue({ onClose }: { onClose: () => void }) {
+  const [value, setValue] = useState<QueueBody>(newQueue());
+  const action = useAction();
+  const prompts = useQuery(loadPrompts, []);
+  const teams = useQuery(loadTeams, []);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const q = await action.run(() => call('POST /api/queues', { body: value }));
+    if (q) navigate(`/queues/${q.id}`);
+  };
+  return (
+    <Dialog title="New queue" onClose={onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <QueueForm
+          value={value}
+          onChange={setValue}
+          error={action.error}
+          prompts={prompts.data ?? []}
+          teams={teams.data ?? []}
+        />
+        <FormError error={action.error} atFields={Object.keys(value)} />
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <Submit pending={action.pending}>Create queue</Submit>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
