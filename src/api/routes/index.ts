@@ -8,6 +8,7 @@ import { featureCodeRoutes } from './feature-codes.ts';
 import { flowTestRoutes } from './flow-tests.ts';
 import { invitationRoutes } from './invitations.ts';
 import { lineRoutes } from './lines.ts';
+import { liveCallRoutes } from './live-calls.ts';
 import { meRoutes } from './me.ts';
 import { numberRoutes } from './numbers.ts';
 import { operatorRoutes } from './operator.ts';
@@ -35,6 +36,7 @@ export const routePlugins = [
   numberRoutes,
   lineRoutes,
   callRecordRoutes,
+  liveCallRoutes,
   portInRoutes,
   contactRoutes,
   apiKeyRoutes,
