@@ -141,6 +141,22 @@ describe.skipIf(!existsSync(BARESIP_BIN))('in-call features with baresip phones'
     await until('no call is left', () => pbx().calls.size === 0);
   });
 
+  it('*2 to an extension whose phone is offline: 202 is rung back (transfer recall) and talks to 201 again', async () => {
+    const { a, b } = await connected();
+    await delay(1000);
+    const before = b.mark();
+    await press(b, '*2203#');
+    await b.waitFor(callEvent('closed', 'incoming'), { since: before });
+    // 203 has no phone and nothing to do when unavailable: the transferor's phone rings again.
+    await b.waitFor(callEvent('established', 'incoming'), { since: before });
+    await delay(2500);
+    await a.hangup();
+    await a.waitFor(callEvent('closed', 'outgoing'));
+    const aHeard = await tail(await received(a), 1.5);
+    expect(share(aHeard, HZ['202'])).toBeGreaterThan(0.8);
+    await until('no call is left', () => pbx().calls.size === 0);
+  });
+
   it('REFER from the phone (baresip transfer): 201 ends up talking to 203', async () => {
     const { a, b } = await connected();
     const c = await phone('203', true);

@@ -29,7 +29,7 @@ async function setUp(mediaWorkers: number): Promise<Setup> {
   );
   const company = await signUpCompany(server);
   const lines = new Map<string, Line>();
-  for (const ext of ['100', '101', '102']) {
+  for (const ext of ['100', '101', '102', '103']) {
     const p = await company.admin.post('/api/people', { firstName: 'Ext', lastName: ext, extension: ext });
     expect(p.status).toBe(201);
     lines.set(
@@ -182,6 +182,28 @@ describe('REFER transfers (one media worker)', () => {
     expect(receivedAll(agent, 'NOTIFY')[1]).toContain('SIP/2.0 486 Busy Here');
     const [cdr] = await records(s, 1);
     expect(cdr).toMatchObject({ callerNumber: '100', calleeNumber: '101', endedBy: 'callee' });
+  });
+
+  it('blind to an extension whose phone is offline: its "when unavailable" forwards to 103, which answers', async () => {
+    unregisterAll(s);
+    const l = s.lines.get('102') as Line;
+    const patched = await s.admin.patch(`/api/lines/${l.id}`, {
+      whenUnavailable: { action: 'forward', to: '103' },
+    });
+    expect(patched.status).toBe(200);
+    try {
+      const forwarded = await registered(s, 'calls/callee_hangs_up.xml', '103');
+      const agent = await registered(s, 'transfer/agent_refers.xml', '101', { target: '102' });
+      const caller = await callerPhone(s.server, 'caller_gets_bye.xml', s.lines.get('100') as Line, '101');
+      await sippOk(agent);
+      await sippOk(forwarded);
+      await sippOk(caller);
+      expect(receivedRequest(forwarded, 'INVITE')).toMatch(/^From: .*<sip:100@/m);
+      const [cdr] = await records(s, 1);
+      expect(cdr).toMatchObject({ callerNumber: '100', calleeNumber: '103', disposition: 'answered' });
+    } finally {
+      await s.admin.patch(`/api/lines/${l.id}`, { whenUnavailable: { action: 'hangup' } });
+    }
   });
 
   it('attended: 101 consults 102, then joins its caller 100 to 102 by REFER with Replaces', async () => {

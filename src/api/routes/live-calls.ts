@@ -155,7 +155,7 @@ export const liveCallRoutes: FastifyPluginAsyncZod = async (app) => {
       const call = await liveCall(req, req.params.id, true);
       const added = await call.addParticipant(req.body.number);
       if ('status' in added) {
-        if (added.status === 409) throw new ApiError(409, 'call_not_connected', added.reason);
+        if (added.status === 409) throw new ApiError(409, 'not_possible_now', added.reason);
         if (added.status === 403) throw forbidden(added.reason);
         throw new ApiError(
           422,

@@ -51,6 +51,8 @@ interface PendingAdd {
 
 /** A recall after an unanswered blind transfer rings the transferor this long. */
 const RECALL_SECONDS = 30;
+/** Parties of one conference, those being added included: one mixer on one worker. */
+export const MAX_CONFERENCE = 10;
 
 export class InCallFeatures {
   readonly #adds = new Map<string, PendingAdd>();
@@ -416,6 +418,8 @@ export class InCallFeatures {
     const talking = p.talking();
     if (call.state !== 'answered' || this.#transfer || talking.length < 2)
       return { status: 409, reason: 'The call is not connected' };
+    if (talking.length + this.#adds.size >= MAX_CONFERENCE)
+      return { status: 409, reason: `A conference has at most ${MAX_CONFERENCE} parties` };
     const from = host ?? p.host ?? talking.find((e) => routingOf(inCall, call.tenantId, e.party));
     const routing = from ? routingOf(inCall, call.tenantId, from.party) : undefined;
     if (!routing) return { status: 403, reason: 'No party of the call may place the call' };
