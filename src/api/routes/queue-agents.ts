@@ -6,8 +6,9 @@ import { and, asc, eq, inArray, or } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { supervises } from '../../pbx/features/team-access.ts';
 import { agentIdOf } from '../../pbx/queues/queue-config.ts';
-import { lines, people, queueMembers, queues, teamMembers } from '../../store/schema.ts';
+import { lines, people, queueMembers, queues } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { scopesAllow } from '../auth/permissions.ts';
@@ -197,7 +198,7 @@ export const queueAgentRoutes: FastifyPluginAsyncZod = async (app) => {
       return personId;
     }
     if (p.role === 'administrator' || p.personId === personId) return personId;
-    if (p.role === 'supervisor' && p.personId && (await supervises(tenantId, p.personId, personId)))
+    if (p.role === 'supervisor' && p.personId && (await supervises(store.db, tenantId, p.personId, personId)))
       return personId;
     throw new ApiError(
       403,
@@ -209,31 +210,6 @@ export const queueAgentRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   /** True when `supervisor` supervises a team that `agent` belongs to. */
-  async function supervises(tenantId: string, supervisor: string, agent: string): Promise<boolean> {
-    const led = store.db
-      .select({ teamId: teamMembers.teamId })
-      .from(teamMembers)
-      .where(
-        and(
-          eq(teamMembers.tenantId, tenantId),
-          eq(teamMembers.personId, supervisor),
-          eq(teamMembers.role, 'supervisor'),
-        ),
-      );
-    const [row] = await store.db
-      .select({ teamId: teamMembers.teamId })
-      .from(teamMembers)
-      .where(
-        and(
-          eq(teamMembers.tenantId, tenantId),
-          eq(teamMembers.personId, agent),
-          inArray(teamMembers.teamId, led),
-        ),
-      )
-      .limit(1);
-    return !!row;
-  }
-
   /** The person's memberships (as a person, or through their line), in one queue or all. */
   async function memberships(tenantId: string, personId: string, queueId?: string) {
     const own = store.db.select({ id: lines.id }).from(lines).where(eq(lines.personId, personId));
