@@ -301,7 +301,10 @@ export class CallEngine {
     if (event.type === 'playback-ended')
       call.playbackEnded(event.endpointId, event.playbackId, event.reason, event.digit);
     else if (event.type === 'dtmf') call.dtmf(event.endpointId, event.digit);
-    else if (event.type === 'media-timeout') call.mediaTimeout();
+    else if (event.type === 'media-timeout') {
+      if (call instanceof Call) call.mediaTimeoutOn(event.endpointId);
+      else call.mediaTimeout();
+    }
   }
 
   /** Ends every call (BYE or CANCEL) for a clean shutdown. */

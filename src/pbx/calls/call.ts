@@ -622,6 +622,20 @@ export class Call implements DialogOwner {
     if (this.state === 'answered') this.guarded(this.hangup('system', 'media timeout'));
   }
 
+  /**
+   * Dead media on one endpoint. A party holding the call may send nothing (RFC 3264 §8.4: a
+   * sendonly phone need not send), so its silence is no failure; a conference member whose
+   * media died leaves alone.
+   */
+  mediaTimeoutOn(endpointId: string): void {
+    if (this.state !== 'answered') return;
+    const end = this.parties.endOfSide(endpointId);
+    if (end?.held) return;
+    if (end && this.parties.conference?.members.includes(end))
+      this.guarded(this.partyGone(end, 'media timeout'));
+    else this.mediaTimeout();
+  }
+
   /** A party's ACK of our 2xx. */
   onAck(ack: SipRequest): void {
     const leg = this.parties.endOfKey(`${ack.callId}|${ack.to.tag}`)?.leg ?? this.a;

@@ -519,10 +519,13 @@ export class InCallFeatures {
     const p = this.parties;
     const conference = p.conference;
     if (!conference) return;
+    const wasHost = end === p.host;
+    // The others stay; without its host, any party of the call may control it (and supervisors).
+    if (wasHost) p.host = undefined;
     await conference.leave(end);
     await p.dropEnd(end);
     if (conference.members.length >= 2 || (conference.members.length === 1 && this.#adds.size > 0)) return;
-    await this.h.hangup(end === p.host ? 'caller' : 'callee', cause);
+    await this.h.hangup(wasHost ? 'caller' : 'callee', cause);
   }
 
   /** Mutes or holds a participant (the call becomes a conference if it was not one). */
