@@ -48,9 +48,14 @@ export function CallsPage() {
     <Page
       title="Call history"
       actions={
-        <a className="btn" href={urlOf('GET /api/calls.csv', undefined, apiQuery)} download>
-          Export CSV
-        </a>
+        <>
+          <button type="button" className="btn" onClick={calls.reload} disabled={calls.loading}>
+            Refresh
+          </button>
+          <a className="btn" href={urlOf('GET /api/calls.csv', undefined, apiQuery)} download>
+            Export CSV
+          </a>
+        </>
       }
     >
       <search>

@@ -5,6 +5,8 @@ import { useApi, usePolling } from '../api/hooks.ts';
 import { CALL_COLUMNS, CallRow } from '../calls/call-row.tsx';
 import { formatDateTime } from '../lib/format.ts';
 import { type Names, useNames } from '../lib/names.ts';
+import { MyQueues } from '../queues/my-queues.tsx';
+import { loadQueues } from '../queues/queues-page.tsx';
 import { Link } from '../router.tsx';
 import { type Role, useReadyMarker, useRole, useSession } from '../session.tsx';
 import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
@@ -62,6 +64,7 @@ function StaffDashboard({ role }: { role: Role }) {
             </p>
           ) : null}
         </Section>
+        <QueuesNow />
         <Section title="Recent calls" actions={<Link to="/calls">All calls</Link>}>
           <Loaded query={calls}>
             {(d) =>
@@ -92,6 +95,46 @@ function StaffDashboard({ role }: { role: Role }) {
         </Section>
       </div>
     </Page>
+  );
+}
+
+function QueuesNow() {
+  const queues = usePolling(async (signal) => {
+    const list = await loadQueues(signal);
+    const live = await Promise.all(
+      list.map((q) =>
+        call('GET /api/queues/{id}/live', { params: { id: q.id }, signal }).catch(() => undefined),
+      ),
+    );
+    return list.map((q, i) => ({ queue: q, live: live[i] }));
+  }, REFRESH_MS);
+  return (
+    <Section title="Queues now" actions={<Link to="/queues">All queues</Link>}>
+      <Loaded query={queues}>
+        {(list) =>
+          list.length === 0 ? (
+            <Empty>No queues yet.</Empty>
+          ) : (
+            <ul className="plain-list">
+              {list.map(({ queue, live }) => (
+                <li key={queue.id}>
+                  <Link to={`/queues/${queue.id}`}>{queue.name}</Link>{' '}
+                  {live ? (
+                    <span className="muted">
+                      {live.waiting.length} waiting · {live.availableAgents}/{live.staffedAgents} agents
+                      available · service level{' '}
+                      {live.serviceLevel.percent === null ? '—' : `${Math.round(live.serviceLevel.percent)}%`}
+                    </span>
+                  ) : (
+                    <span className="muted">live state unavailable</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
+    </Section>
   );
 }
 
@@ -145,6 +188,7 @@ function AgentDashboard() {
           <Empty>Your sign-in is not linked to a person in the directory.</Empty>
         )}
       </Section>
+      <MyQueues />
       <Section title="Colleagues and contacts">
         <p>
           Find anyone's extension or number in the <Link to="/directory">company directory</Link>.

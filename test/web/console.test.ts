@@ -1,0 +1,294 @@
+// The console end to end, in Chromium against the real server with SIP on: an administrator
+// signs up, buys a number, adds two people with lines through the create-user wizard, draws
+// a flow (number → menu → 1 records and rings Anna, 2 or no answer goes to voicemail),
+// simulates it, keeps the simulation as a flow test, publishes it; then the carrier (sipp on
+// 127.0.0.3) calls the number and presses 1, Anna's phone (sipp registered with the password
+// the wizard showed) answers, and the Recordings page draws the call; a second call presses 2
+// and leaves a message, which the Voicemail page plays. Every page is screenshotted under test-results/console/ and the
+// browser console must stay free of errors throughout.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInOperator } from '../helpers/accounts.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import type { Line } from '../helpers/lines.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { registeredPhone, sipPort, sippOk } from '../helpers/sipp-phones.ts';
+import { runSipp } from '../sip/interop/sipp.ts';
+import { ensureConsoleBuilt, type WatchedPage, watchedPage } from './console-helpers.ts';
+import {
+  addPersonWithLine,
+  buyNumber,
+  type CreatedLine,
+  dragFromPalette,
+  drawCable,
+  go,
+  selectNode,
+  signUp,
+  waitForHeading,
+} from './console-steps.ts';
+
+const CARRIER = '127.0.0.3';
+const NUMBER = '+37167200001';
+const CALLER = '+37129000111';
+const EMAIL = 'olga@console-telecom.example';
+const PASSWORD = 'console password 1';
+
+let server: TestServer;
+let browser: Browser;
+let w: WatchedPage;
+let page: Page;
+const lines: Record<string, CreatedLine & { id?: string }> = {};
+
+const scenario = (name: string) => `../../web/console-scenarios/${name}`;
+
+function carrierCall(file: string) {
+  return runSipp({
+    scenario: { file: scenario(file) },
+    transport: 'udp',
+    remote: `127.0.0.1:${sipPort(server)}`,
+    localIp: CARRIER,
+    inject: ['SEQUENTIAL', `${NUMBER.slice(1)};${CALLER.slice(1)}`],
+  });
+}
+
+const asLine = (l: CreatedLine): Line => ({ id: '', tenantId: '', ...l });
+
+describe('the console end to end, in Chromium with a real call', () => {
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    // sipp answers only MD5 digest challenges.
+    server = await startTestServer('pglite', { sipEnabled: true }, { digestAlgorithms: ['MD5'] });
+    // The platform operator's side (no console pages yet): a trunk to the carrier and numbers.
+    const operator = await signInOperator(server);
+    const trunk = await operator.post('/api/operator/trunks', {
+      name: 'carrier',
+      host: CARRIER,
+      port: 5060,
+      transport: 'udp',
+      inboundAddresses: [`${CARRIER}/32`],
+    });
+    expect(trunk.status, JSON.stringify(trunk.body)).toBe(201);
+    const added = await operator.post('/api/operator/numbers', {
+      numbers: [NUMBER, '+37167200002'].map((e164) => ({
+        e164,
+        country: 'LV',
+        areaCode: '67',
+        type: 'local',
+        trunkId: trunk.body.id,
+      })),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    browser = await launchChromium();
+    w = await watchedPage(browser);
+    page = w.page;
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs up, buys a number and adds two people with lines in the wizard', async () => {
+    await signUp(page, server, EMAIL, PASSWORD);
+    await w.screenshot('01-dashboard-empty');
+    await buyNumber(page, NUMBER);
+    await w.screenshot('02-numbers-buy');
+    await page.getByRole('button', { name: 'Your numbers' }).click();
+    await page.locator('tbody').getByText(NUMBER).waitFor();
+    await w.screenshot('03-numbers-own');
+
+    lines.anna = await addPersonWithLine(page, {
+      first: 'Anna',
+      last: 'Sales',
+      department: 'Sales',
+      extension: '201',
+      recordInbound: true,
+    });
+    await w.screenshot('04-people-wizard-done');
+    expect(lines.anna.username).toBe('201');
+    expect(lines.anna.password.length).toBeGreaterThanOrEqual(12);
+    lines.boris = await addPersonWithLine(page, {
+      first: 'Boris',
+      last: 'Support',
+      department: 'Support',
+      extension: '202',
+      recordInbound: false,
+    });
+    await go(page, 'People', 'People');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
+    await w.screenshot('05-people');
+    await page.getByRole('link', { name: 'Anna Sales' }).click();
+    await waitForHeading(page, 'Anna Sales');
+    await page.getByText('No phone is registered on this line.').waitFor();
+    await w.screenshot('06-person');
+    expect(w.errors).toEqual([]);
+  });
+
+  it('draws number → menu → record and ring Anna, or voicemail; simulates it and publishes it', async () => {
+    await go(page, 'Call flows', 'Call flows');
+    await page.getByRole('button', { name: 'Add Phone number' }).click();
+    await page.locator('[data-node-id="number-1"]').waitFor();
+    expect(await page.getByLabel('Phone number', { exact: true }).inputValue()).toBe(NUMBER);
+    await dragFromPalette(page, 'menu', 320, 60);
+    await page.locator('[data-node-id="menu-1"]').waitFor();
+    await page.getByRole('button', { name: 'Add Ring people' }).click();
+    await page
+      .getByLabel('Add', { exact: true })
+      .selectOption({ label: 'Anna Sales (201): all their phones' });
+    await page.getByRole('button', { name: 'Add Voicemail' }).click();
+    await page.getByLabel('Voicemail box').selectOption({ label: 'Anna Sales (person)' });
+    await page.getByRole('button', { name: 'Add Recording' }).click();
+    await page.getByLabel('Recording', { exact: true }).selectOption('start');
+    // The number's output and the menu's input are joined on the canvas with the mouse...
+    await drawCable(page, 'number-1', 'next', 'menu-1');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(1);
+    // ...and the other cables from the properties panel, as a keyboard user would.
+    await selectNode(page, 'menu-1', 'IVR menu');
+    await page.getByLabel('When key 1, go to').selectOption({ label: 'Recording (Recording)' });
+    await page.getByLabel('When key 2, go to').selectOption({ label: 'Voicemail (Voicemail)' });
+    await selectNode(page, 'record-1', 'Recording');
+    await page.getByLabel('When next, go to').selectOption({ label: 'Ring people (Ring people)' });
+    await selectNode(page, 'ring-1', 'Ring people');
+    await page.getByLabel('When no answer, go to').selectOption({ label: 'Voicemail (Voicemail)' });
+    await page.getByLabel('When busy, go to').selectOption({ label: 'Voicemail (Voicemail)' });
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
+    await page.getByRole('button', { name: 'Validate' }).click();
+    await page.getByText('No errors: ready to publish.').waitFor();
+    await w.screenshot('07-flow-drawn');
+
+    await page.getByRole('button', { name: 'Simulate', exact: true }).click();
+    await page.getByLabel('Keys the caller presses').fill('1');
+    await page.getByLabel('Anna Sales', { exact: true }).selectOption('answered');
+    await page.getByRole('button', { name: 'Run simulation' }).click();
+    await expect.poll(() => page.locator('.trace-end').textContent()).toContain('Someone answered');
+    expect(await page.locator('.trace-steps li').allTextContents()).toEqual([
+      expect.stringContaining('Phone number'),
+      expect.stringContaining('pressed 1'),
+      expect.stringContaining('Recording'),
+      expect.stringContaining('Anna Sales'),
+    ]);
+    // Stepping moves the highlight on the canvas.
+    await page.getByRole('button', { name: 'Next step' }).click();
+    await expect.poll(() => page.locator('.fn.sim-current').getAttribute('data-node-id')).toBe('menu-1');
+    await w.screenshot('08-flow-simulated');
+    await page.getByLabel('Keep as a flow test named').fill('Key 1 rings Anna');
+    await page.getByRole('button', { name: 'Save test' }).click();
+    await page.getByText('Saved the test “Key 1 rings Anna”.').waitFor();
+
+    await page.getByRole('button', { name: 'Every path' }).click();
+    await page.getByRole('button', { name: 'List every path' }).click();
+    await expect.poll(() => page.locator('.paths li').count()).toBeGreaterThanOrEqual(4);
+    await w.screenshot('09-flow-paths');
+    await page.getByRole('button', { name: 'Tests', exact: true }).click();
+    await page.getByRole('button', { name: 'Run every test on the draft' }).click();
+    await expect
+      .poll(() => page.locator('.tests [role="status"]').textContent())
+      .toContain('1 passed, 0 failed');
+
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByLabel('What changed').fill('Sales menu');
+    await page.getByRole('button', { name: 'Publish now' }).click();
+    await page.getByText('Version 1 is live').first().waitFor();
+    await page.getByRole('button', { name: 'Versions' }).click();
+    await page.getByText('Sales menu').waitFor();
+    await w.screenshot('10-flow-published');
+    expect(w.errors).toEqual([]);
+  });
+
+  it('a call from the carrier follows the flow: key 1 rings Anna, who answers, and is recorded', async () => {
+    const anna = await registeredPhone(server, 'callee_answer.xml', asLine(lines.anna as CreatedLine));
+    await go(page, 'Dashboard', 'Dashboard');
+    await expect
+      .poll(() => page.locator('.device-list').textContent(), { timeout: 15_000 })
+      .toContain('Anna Sales');
+    await w.screenshot('11-dashboard-registered');
+    await sippOk(await carrierCall('carrier_presses_1.xml'));
+    await sippOk(anna);
+    // The call is in the history as an answered inbound call from the carrier's caller.
+    await go(page, 'Call history', 'Call history');
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          await page.locator('.loading').waitFor({ state: 'detached' });
+          return (await page.locator('tbody tr').allTextContents()).join('\n');
+        },
+        { timeout: 15_000 },
+      )
+      .toMatch(new RegExp(`inbound.*${CALLER.replace('+', '\\+')}.*answered`));
+    await w.screenshot('12-call-history');
+    // The flow's Recording object recorded the branch: its player draws both sides.
+    await go(page, 'Recordings', 'Recordings');
+    await page.getByRole('button', { name: 'Play' }).first().click();
+    await page.getByRole('img', { name: /Waveform of the call from/ }).waitFor({ timeout: 15_000 });
+    await w.screenshot('16-recording-player');
+    expect(w.errors).toEqual([]);
+  });
+
+  it('key 2 leaves a voicemail, played in the browser', async () => {
+    await sippOk(await carrierCall('carrier_leaves_message.xml'));
+    await go(page, 'Voicemail', 'Voicemail');
+    await page.getByRole('button', { name: /Anna Sales/ }).click();
+    const message = page.locator('.message-list > li').first();
+    await expect.poll(() => message.textContent(), { timeout: 20_000 }).toContain(CALLER);
+    // The audio element's source is the message's WAV, which the browser can load and play.
+    const audio = message.locator('audio');
+    type Audio = { muted: boolean; duration: number; play(): Promise<void> };
+    await audio.evaluate((a: Audio) => {
+      a.muted = true;
+      return a.play();
+    });
+    await expect.poll(() => audio.evaluate((a: Audio) => a.duration)).toBeGreaterThan(1);
+    // Playing a new message marks it heard.
+    await expect.poll(() => message.locator('.badge', { hasText: 'new' }).count()).toBe(0);
+    await w.screenshot('13-voicemail');
+    expect(w.errors).toEqual([]);
+  });
+
+  it('shows a screenshot-worthy page everywhere an administrator goes, at desktop and phone width', async () => {
+    const pages: [string, string, string][] = [
+      ['Dashboard', 'Dashboard', '14-dashboard'],
+      ['Queues', 'Queues', '15-queues'],
+      ['Directory', 'Directory', '17-directory'],
+      ['Audio library', 'Audio library', '18-audio-library'],
+      ['Settings', 'Settings', '19-settings-company'],
+    ];
+    for (const [link, title, name] of pages) {
+      await go(page, link, title);
+      await page.locator('.loading').first().waitFor({ state: 'detached' });
+      await w.screenshot(name);
+    }
+    for (const tab of ['Calling and SIP', 'Feature codes', 'API keys', 'Audit log']) {
+      await page.getByRole('button', { name: tab }).click();
+      await page.locator('.loading').first().waitFor({ state: 'detached' });
+      await w.screenshot(`20-settings-${tab.toLowerCase().replace(/\W+/g, '-')}`);
+    }
+    await go(page, 'Numbers', 'Numbers');
+    await page.getByRole('button', { name: 'Port in' }).click();
+    await w.screenshot('21-numbers-port-in');
+    await page.getByRole('link', { name: EMAIL }).click();
+    await waitForHeading(page, 'Your account');
+    await w.screenshot('22-account');
+
+    const phone = await watchedPage(browser, { width: 390, height: 844 });
+    await phone.context.addCookies(await w.context.cookies());
+    for (const [path, title, name] of [
+      ['/', 'Dashboard', '30-phone-dashboard'],
+      ['/people', 'People', '31-phone-people'],
+      ['/flows', 'Call flows', '32-phone-flows'],
+      ['/voicemail', 'Voicemail', '33-phone-voicemail'],
+    ] as const) {
+      await phone.page.goto(`${server.url}${path}`);
+      await waitForHeading(phone.page, title);
+      await phone.page.locator('.loading').first().waitFor({ state: 'detached' });
+      await phone.screenshot(name);
+    }
+    // The navigation folds behind the Menu button at phone width and opens from it.
+    expect(await phone.page.locator('#main-nav').isVisible()).toBe(false);
+    await phone.page.getByRole('button', { name: 'Menu' }).click();
+    expect(await phone.page.locator('#main-nav').isVisible()).toBe(true);
+    await phone.context.close();
+    expect(phone.errors).toEqual([]);
+    expect(w.errors).toEqual([]);
+  });
+});
