@@ -80,6 +80,8 @@ export function canWrite(
 /** Marks the document ready (the bench and tests wait for it) once `ready` holds. */
 export function useReadyMarker(ready: boolean): void {
   useEffect(() => {
-    if (ready) document.documentElement.dataset.ready = 'true';
+    if (!ready || document.documentElement.dataset.ready) return;
+    document.documentElement.dataset.ready = 'true';
+    performance.mark('switchboard-ready');
   }, [ready]);
 }

@@ -15,7 +15,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import type { Prompt } from '../prompts/prompt-forms.tsx';
-import { canWrite, useRole } from '../session.tsx';
+import { canWrite, useReadyMarker, useRole } from '../session.tsx';
 import { Badge, ErrorNote, Loading } from '../ui/feedback.tsx';
 import { Page, TabBar } from '../ui/layout.tsx';
 import { Canvas } from './canvas.tsx';
@@ -90,6 +90,7 @@ function Editor({
   const centerRef = useRef<(() => { x: number; y: number }) | null>(null);
   const save = useAction();
   const validate = useAction();
+  useReadyMarker(true);
 
   const json = useMemo(() => JSON.stringify(ws), [ws]);
   const dirty = json !== savedJson;
