@@ -25,7 +25,6 @@ export const NAV: NavItem[] = [
   { to: '/directory', label: 'Directory', roles: EVERYONE },
   { to: '/prompts', label: 'Audio library', roles: EVERYONE },
   { to: '/settings', label: 'Settings', roles: ['administrator'] },
-  { to: '/platform', label: 'Platform', roles: ['operator'] },
 ];
 
 const isCurrent = (to: string, path: string) =>

@@ -16,6 +16,7 @@ const REFRESH_MS = 5000;
 
 export function DashboardPage() {
   const role = useRole();
+  if (role === 'operator') return <OperatorHome />;
   return role === 'administrator' || role === 'supervisor' ? (
     <StaffDashboard role={role} />
   ) : (
@@ -158,6 +159,21 @@ function Devices({ lines, names }: { lines: Registration[]; names: Names | undef
         </li>
       ))}
     </ul>
+  );
+}
+
+function OperatorHome() {
+  useReadyMarker(true);
+  return (
+    <Page title="Platform operator">
+      <Section title="Running the platform">
+        <p>
+          Trunks, rates, the number inventory, companies and port-in requests are managed through the API (tag{' '}
+          <em>platform</em> in the <a href="/api/docs">API documentation</a>); the console has no operator
+          pages yet.
+        </p>
+      </Section>
+    </Page>
   );
 }
 
