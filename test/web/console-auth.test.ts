@@ -18,7 +18,8 @@ describe('console sign-in pages, in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     await ensureConsoleBuilt();
-    server = await startTestServer('pglite');
+    // SIP on, as the console expects (its dashboard lists the calls in progress).
+    server = await startTestServer('pglite', { sipEnabled: true });
     browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {

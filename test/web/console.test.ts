@@ -202,7 +202,13 @@ describe('the console end to end, in Chromium with a real call', () => {
       .poll(() => page.locator('.device-list').textContent(), { timeout: 15_000 })
       .toContain('Anna Sales');
     await w.screenshot('11-dashboard-registered');
-    await sippOk(await carrierCall('carrier_presses_1.xml'));
+    const caller = await carrierCall('carrier_presses_1.xml');
+    // While they talk, the dashboard lists the call with both parties.
+    await expect
+      .poll(() => page.locator('.live-calls').textContent(), { timeout: 15_000 })
+      .toMatch(new RegExp(`talking.*${CALLER.replace('+', '\\+')}`));
+    await w.screenshot('11-dashboard-live-call');
+    await sippOk(caller);
     await sippOk(anna);
     // The call is in the history as an answered inbound call from the carrier's caller.
     await go(page, 'Call history', 'Call history');

@@ -328,6 +328,37 @@ export interface Operations {
     body: never;
     response: unknown;
   };
+  // operation: GET /api/calls/live
+  /** Calls in progress with their parties (an agent: the calls its lines are on) */
+  'GET /api/calls/live': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        direction: 'inbound' | 'outbound' | 'internal';
+        state: string;
+        conference: boolean;
+        startedAt: string;
+        answeredAt: string | null;
+        participants: {
+          id: string;
+          number: string;
+          name: string | null;
+          lineId: string | null;
+          state: 'ringing' | 'connected';
+          host: boolean;
+          /** Hears everyone, heard by no one */
+          muted: boolean;
+          /** Put on hold by the host: hears hold music, heard by no one */
+          held: boolean;
+          /** Its phone put the call on hold */
+          holding: boolean;
+        }[];
+      }[];
+    };
+  };
   // operation: GET /api/calls/{id}
   /** One call record with its legs */
   'GET /api/calls/{id}': {
@@ -367,6 +398,94 @@ export interface Operations {
         endedAt?: string;
       }[];
     };
+  };
+  // operation: GET /api/calls/{id}/participants
+  /** The parties of a call in progress, and those being added */
+  'GET /api/calls/{id}/participants': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        number: string;
+        name: string | null;
+        lineId: string | null;
+        state: 'ringing' | 'connected';
+        host: boolean;
+        /** Hears everyone, heard by no one */
+        muted: boolean;
+        /** Put on hold by the host: hears hold music, heard by no one */
+        held: boolean;
+        /** Its phone put the call on hold */
+        holding: boolean;
+      }[];
+    };
+  };
+  // operation: POST /api/calls/{id}/participants
+  /** Add a party to a call: it rings, and on answer the call becomes a conference (placed as the first party with a line dials) */
+  'POST /api/calls/{id}/participants': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      number: string;
+    };
+    response: {
+      id: string;
+      number: string;
+      name: string | null;
+      lineId: string | null;
+      state: 'ringing' | 'connected';
+      host: boolean;
+      /** Hears everyone, heard by no one */
+      muted: boolean;
+      /** Put on hold by the host: hears hold music, heard by no one */
+      held: boolean;
+      /** Its phone put the call on hold */
+      holding: boolean;
+    };
+  };
+  // operation: PATCH /api/calls/{id}/participants/{participantId}
+  /** Mute or unmute, hold or unhold a party (the call becomes a conference) */
+  'PATCH /api/calls/{id}/participants/{participantId}': {
+    params: {
+      id: string;
+      participantId: string;
+    };
+    query: Record<string, never>;
+    body: {
+      muted?: boolean;
+      held?: boolean;
+    };
+    response: {
+      id: string;
+      number: string;
+      name: string | null;
+      lineId: string | null;
+      state: 'ringing' | 'connected';
+      host: boolean;
+      /** Hears everyone, heard by no one */
+      muted: boolean;
+      /** Put on hold by the host: hears hold music, heard by no one */
+      held: boolean;
+      /** Its phone put the call on hold */
+      holding: boolean;
+    };
+  };
+  // operation: DELETE /api/calls/{id}/participants/{participantId}
+  /** Remove a party from the call (BYE), or stop ringing one being added */
+  'DELETE /api/calls/{id}/participants/{participantId}': {
+    params: {
+      id: string;
+      participantId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
   };
   // operation: GET /api/contacts
   /** Shared contacts, optionally searched by name or company */

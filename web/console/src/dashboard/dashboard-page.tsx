@@ -11,6 +11,7 @@ import { Link } from '../router.tsx';
 import { type Role, useReadyMarker, useRole, useSession } from '../session.tsx';
 import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
 import { Page, Section } from '../ui/layout.tsx';
+import { LiveCalls } from './live-calls.tsx';
 
 const REFRESH_MS = 5000;
 
@@ -49,6 +50,7 @@ function StaffDashboard({ role }: { role: Role }) {
         </div>
       </div>
       <div className="grid-2">
+        <LiveCalls names={names.data} />
         <Section title="Registered devices">
           <Loaded query={registrations}>
             {() =>
@@ -204,6 +206,7 @@ function AgentDashboard() {
           <Empty>Your sign-in is not linked to a person in the directory.</Empty>
         )}
       </Section>
+      <LiveCalls names={undefined} />
       <MyQueues />
       <Section title="Colleagues and contacts">
         <p>
