@@ -7,33 +7,48 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openApiDocument } from './openapi-document.ts';
 import { operationsSource, splitOperations } from './openapi-to-ts.ts';
 
-const target = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));
+export const GENERATED = fileURLToPath(new URL('../src/api/openapi.gen.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Formats like the rest of the repository (biome reads the source from stdin). */
 function formatted(source: string): string {
-  return execFileSync(join(root, 'node_modules/.bin/biome'), ['format', `--stdin-file-path=${target}`], {
+  return execFileSync(join(root, 'node_modules/.bin/biome'), ['format', `--stdin-file-path=${GENERATED}`], {
     cwd: root,
     input: source,
     encoding: 'utf8',
   });
 }
 
-const fresh = formatted(operationsSource(await openApiDocument()));
-if (process.argv.includes('--check')) {
-  const now = splitOperations(fresh);
-  const kept = splitOperations(readFileSync(target, 'utf8'));
+/** The types file as the server's routes describe themselves now. */
+export async function freshTypes(): Promise<string> {
+  return formatted(operationsSource(await openApiDocument()));
+}
+
+/** Operations of the committed types file that the API no longer describes the same way. */
+export async function changedOperations(
+  fresh?: string,
+): Promise<{ changed: string[]; known: number; now: number }> {
+  const now = splitOperations(fresh ?? (await freshTypes()));
+  const kept = splitOperations(readFileSync(GENERATED, 'utf8'));
   const changed = [...kept].filter(([op, text]) => now.get(op) !== text).map(([op]) => op);
-  if (changed.length) {
-    console.error(`the API changed under the console: ${changed.join(', ')}; run this script again`);
-    process.exit(1);
+  return { changed, known: kept.size, now: now.size };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const fresh = await freshTypes();
+  if (process.argv.includes('--check')) {
+    const r = await changedOperations(fresh);
+    if (r.changed.length) {
+      console.error(`the API changed under the console: ${r.changed.join(', ')}; run npm run console:api`);
+      process.exit(1);
+    }
+    console.log(`${r.known} operations the console knows are unchanged (${r.now} in the API)`);
+  } else {
+    writeFileSync(GENERATED, fresh);
+    console.log(`wrote ${GENERATED}: ${splitOperations(fresh).size} operations`);
   }
-  console.log(`${kept.size} operations the console knows are unchanged (${now.size} in the API)`);
-} else {
-  writeFileSync(target, fresh);
-  console.log(`wrote ${target}: ${splitOperations(fresh).size} operations`);
 }

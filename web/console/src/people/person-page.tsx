@@ -9,6 +9,7 @@ import { canWrite, useRole } from '../session.tsx';
 import { Loaded, Saved } from '../ui/feedback.tsx';
 import { FormError, Submit } from '../ui/forms.tsx';
 import { Confirm, Page, Section } from '../ui/layout.tsx';
+import { PersonEmergency } from './person-emergency.tsx';
 import { draftOfPerson, type Person, type PersonDraft, PersonForm, personFields } from './person-form.tsx';
 import { PersonLine } from './person-line.tsx';
 import { PersonSignIn } from './person-signin.tsx';
@@ -22,6 +23,7 @@ export function PersonPage({ id }: { id: string }) {
           <Details person={p} onSaved={person.set} />
           <PersonLine person={p} onPersonChanged={person.reload} />
           <PersonSignIn person={p} onChanged={person.set} />
+          <PersonEmergency person={p} onSaved={person.set} />
           <Remove person={p} />
         </Page>
       )}
