@@ -122,7 +122,7 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByText('No phone is registered on this line.').waitFor();
     await w.screenshot('06-person');
     expect(w.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('draws number → menu → record and ring Anna, or voicemail; simulates it and publishes it', async () => {
     await go(page, 'Call flows', 'Call flows');
@@ -193,7 +193,7 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByText('Sales menu').waitFor();
     await w.screenshot('10-flow-published');
     expect(w.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('a call from the carrier follows the flow: key 1 rings Anna, who answers, and is recorded', async () => {
     const anna = await registeredPhone(server, 'callee_answer.xml', asLine(lines.anna as CreatedLine));
@@ -229,7 +229,7 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByRole('img', { name: /Waveform of the call from/ }).waitFor({ timeout: 15_000 });
     await w.screenshot('16-recording-player');
     expect(w.errors).toEqual([]);
-  });
+  }, 120_000);
 
   it('key 2 leaves a voicemail, played in the browser', async () => {
     await sippOk(await carrierCall('carrier_leaves_message.xml'));
@@ -249,14 +249,48 @@ describe('the console end to end, in Chromium with a real call', () => {
     await expect.poll(() => message.locator('.badge', { hasText: 'new' }).count()).toBe(0);
     await w.screenshot('13-voicemail');
     expect(w.errors).toEqual([]);
-  });
+  }, 120_000);
+
+  it('adds a spoken prompt after hearing a preview, and imports contacts listing the rejected rows', async () => {
+    await go(page, 'Audio library', 'Audio library');
+    await page.getByLabel('Name', { exact: true }).last().fill('Closed message');
+    await page.getByLabel('Text to speak').fill('We are closed. Please call again tomorrow.');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByLabel('Preview of the spoken text').waitFor();
+    await page.getByRole('button', { name: 'Save prompt' }).click();
+    await page.getByText('Added “Closed message”.').waitFor();
+    await page
+      .getByRole('cell', { name: /^Closed message/ })
+      .first()
+      .waitFor();
+    await w.screenshot('18-audio-library');
+
+    await go(page, 'Directory', 'Directory');
+    await page.getByRole('button', { name: 'Shared contacts' }).click();
+    const csv = [
+      'first_name,last_name,company,phone',
+      'Carl,Customer,Acme,+37120000001',
+      'Nora,,Acme,not-a-number',
+      '',
+    ].join('\n');
+    await page
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByText('Imported 1 contact(s); 1 row(s) rejected.').waitFor();
+    const rejected = await page.locator('.import-report tbody tr').allTextContents();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatch(/^3/);
+    await page.getByRole('cell', { name: 'Carl Customer' }).waitFor();
+    await w.screenshot('17-directory-contacts-import');
+    expect(w.errors).toEqual([]);
+  }, 120_000);
 
   it('shows a screenshot-worthy page everywhere an administrator goes, at desktop and phone width', async () => {
     const pages: [string, string, string][] = [
       ['Dashboard', 'Dashboard', '14-dashboard'],
       ['Queues', 'Queues', '15-queues'],
       ['Directory', 'Directory', '17-directory'],
-      ['Audio library', 'Audio library', '18-audio-library'],
       ['Settings', 'Settings', '19-settings-company'],
     ];
     for (const [link, title, name] of pages) {
@@ -296,5 +330,5 @@ describe('the console end to end, in Chromium with a real call', () => {
     await phone.context.close();
     expect(phone.errors).toEqual([]);
     expect(w.errors).toEqual([]);
-  });
+  }, 120_000);
 });
