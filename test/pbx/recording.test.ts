@@ -5,18 +5,21 @@
 //
 // People: A (201) an agent whose line records inbound internal calls; B (202) an agent whose
 // line records outbound internal calls; C (203) with no recording; S a supervisor of a team
-// that has A in it (not B).
+// that has A in it (not B). Last, calls from the phone network (sipp as the carrier on
+// 127.0.0.3) to a number of A's line and one of D's (204), whose line records inbound
+// external calls.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeWav } from '../../src/media/audio/wav.ts';
 import { RetentionJob } from '../../src/pbx/recording/index.ts';
-import { addUser, type Company, signUpCompany } from '../helpers/accounts.ts';
+import { addUser, type Company, signInOperator, signUpCompany } from '../helpers/accounts.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import type { Line } from '../helpers/lines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { callerPhone, registeredPhone, sippOk } from '../helpers/sipp-phones.ts';
+import { callerPhone, registeredPhone, sipPort, sippOk } from '../helpers/sipp-phones.ts';
+import { runSipp } from '../sip/interop/sipp.ts';
 
 const DAY_MS = 86_400_000;
 const OFF = {
@@ -33,7 +36,7 @@ let admin: ApiClient;
 let supervisor: ApiClient;
 let agentA: ApiClient;
 let agentB: ApiClient;
-const people: Record<'A' | 'B' | 'C', string> = { A: '', B: '', C: '' };
+const people: Record<'A' | 'B' | 'C' | 'D', string> = { A: '', B: '', C: '', D: '' };
 const lines: Record<string, Line> = {};
 
 const pbx = () => {
@@ -61,8 +64,14 @@ async function lineFor(personId: string, ext: string, recording: Partial<typeof 
   };
 }
 
+/** Phones of earlier calls (sipp runs that have ended) are unregistered: only the new one rings. */
+function forgetPhones(): void {
+  for (const l of Object.values(lines)) pbx().location.removeAll(l.id);
+}
+
 /** `from` calls `to`: the caller runs `callerFile`, the callee (registered first) `calleeFile`. */
 async function call(from: string, to: string, callerFile: string, calleeFile: string): Promise<void> {
+  forgetPhones();
   const callee = await registeredPhone(server, calleeFile, lines[to] as Line);
   await sippOk(await callerPhone(server, callerFile, lines[from] as Line, to));
   await sippOk(callee);
@@ -277,5 +286,85 @@ describe('retention', () => {
     now = new Date(Date.parse(fresh.expiresAt) + 1);
     expect(await job.runOnce()).toMatchObject({ deleted: 1, missingFiles: 1 });
     expect((await admin.get(`/api/recordings/${fresh.id}`)).status).toBe(404);
+  });
+});
+
+describe('calls from the phone network', () => {
+  const CARRIER = '127.0.0.3';
+  const TO_A = '+37167200001';
+  const TO_D = '+37167200004';
+
+  beforeAll(async () => {
+    const operator = await signInOperator(server);
+    const trunk = await operator.post('/api/operator/trunks', {
+      name: 'carrier',
+      host: CARRIER,
+      port: 5060,
+      transport: 'udp',
+      inboundAddresses: [`${CARRIER}/32`],
+    });
+    expect(trunk.status, JSON.stringify(trunk.body)).toBe(201);
+    const added = await operator.post('/api/operator/numbers', {
+      numbers: [TO_A, TO_D].map((e164) => ({
+        e164,
+        country: 'LV',
+        areaCode: '67',
+        type: 'local',
+        trunkId: trunk.body.id,
+      })),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const d = await admin.post('/api/people', { firstName: 'Dora', lastName: 'Desk' });
+    people.D = d.body.id;
+    await lineFor(d.body.id, '204', { inboundExternal: true });
+    for (const [e164, ext] of [
+      [TO_A, '201'],
+      [TO_D, '204'],
+    ] as const) {
+      const bought = await admin.post('/api/numbers', { e164 });
+      expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+      const routed = await admin.patch(`/api/numbers/${bought.body.id}`, {
+        destination: { lineId: (lines[ext] as Line).id },
+      });
+      expect(routed.status, JSON.stringify(routed.body)).toBe(200);
+    }
+  }, 30_000);
+
+  async function carrierCall(number: string, from: string, ext: string): Promise<void> {
+    forgetPhones();
+    const callee = await registeredPhone(server, 'callee_answer.xml', lines[ext] as Line);
+    const carrier = await runSipp({
+      scenario: { file: '../../pbx/scenarios/flows/carrier_talks.xml' },
+      transport: 'udp',
+      remote: `127.0.0.1:${sipPort(server)}`,
+      localIp: CARRIER,
+      inject: ['SEQUENTIAL', `${number.slice(1)};${from.slice(1)}`],
+    });
+    await sippOk(carrier);
+    await sippOk(callee);
+    await pbx().recordings.idle();
+  }
+
+  it('records an inbound external call the callee’s line asks for, not one it does not', async () => {
+    const since = new Date();
+    // A records inbound internal calls only.
+    await carrierCall(TO_A, '+37120000041', '201');
+    await pbx().cdrs.flush();
+    const cdr = (await admin.get('/api/calls?limit=1')).body.items[0];
+    expect(cdr).toMatchObject({
+      direction: 'inbound',
+      callerNumber: '+37120000041',
+      disposition: 'answered',
+    });
+    expect(
+      (await admin.get(`/api/recordings?from=${encodeURIComponent(since.toISOString())}`)).body.items,
+    ).toEqual([]);
+    await carrierCall(TO_D, '+37120000042', '204');
+    const [r] = await recordedSince(since, 1);
+    expect(r).toMatchObject({ source: 'line', callerNumber: '+37120000042', personIds: [people.D] });
+    const decoded = decodeWav((await audio(admin, r.id)).bytes);
+    const [left, right] = decoded.channels.map(rms) as [number, number];
+    expect(left).toBeGreaterThan(0.01);
+    expect(right).toBeLessThan(0.001);
   });
 });

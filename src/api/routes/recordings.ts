@@ -256,6 +256,14 @@ export const recordingRoutes: FastifyPluginAsyncZod = async (app) => {
           )
         : -1;
       if (!file || size < 0) throw notFound('recording audio');
+      let range: { start: number; end: number } | undefined;
+      try {
+        range = byteRange(req.headers.range, size);
+      } catch (e) {
+        // RFC 9110 §15.5.17: a 416 says the current length.
+        reply.header('content-range', `bytes */${size}`);
+        throw e;
+      }
       reply.headers({
         'content-type': 'audio/wav',
         'accept-ranges': 'bytes',
@@ -263,16 +271,12 @@ export const recordingRoutes: FastifyPluginAsyncZod = async (app) => {
         'content-disposition': `inline; filename="recording-${r.id}.wav"`,
         'x-content-type-options': 'nosniff',
       });
-      let range: { start: number; end: number } | undefined;
-      try {
-        range = byteRange(req.headers.range, size);
-      } catch (e) {
-        reply.header('content-range', `bytes */${size}`);
-        throw e;
-      }
       if (!range) {
         reply.header('content-length', String(size));
-        return reply.send(createReadStream(file));
+        // With its end given, the stream ends with its last chunk instead of after one more
+        // read: the response is complete when the client has every byte (a client that then
+        // closes the server finds the connection idle, not waiting out the keep-alive).
+        return reply.send(createReadStream(file, { start: 0, end: Math.max(0, size - 1) }));
       }
       reply.status(206).headers({
         'content-range': `bytes ${range.start}-${range.end}/${size}`,
