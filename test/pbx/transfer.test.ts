@@ -206,6 +206,24 @@ describe('REFER transfers (one media worker)', () => {
     }
   });
 
+  it('INVITE with Replaces: a second phone of line 100 takes over its call with 101; the first gets BYE', async () => {
+    unregisterAll(s);
+    const callee = await registered(s, 'calls/callee_answer.xml', '101');
+    const first = await callerPhone(s.server, 'caller_gets_bye.xml', s.lines.get('100') as Line, '101');
+    const dialog = decodeURIComponent(await consultDialog(s, '100'));
+    const [callId, toTag, fromTag] = dialog.split(';').map((p, i) => (i === 0 ? p : (p.split('=')[1] ?? '')));
+    const ids = [callId ?? '', toTag ?? '', fromTag ?? ''];
+    // Another line may not take it.
+    await sippOk(await calling(s, 'transfer/caller_replaces_refused.xml', '102', '101', ids));
+    const second = await calling(s, 'transfer/caller_replaces.xml', '100', '101', ids);
+    await sippOk(first);
+    // The second phone talks, hangs up; 101 gets our BYE.
+    await sippOk(second);
+    await sippOk(callee);
+    expect(receivedAll(callee, 'INVITE')).toHaveLength(1);
+    await vi.waitFor(() => expect(s.server.running.pbx?.calls.size).toBe(0));
+  });
+
   it('attended: 101 consults 102, then joins its caller 100 to 102 by REFER with Replaces', async () => {
     unregisterAll(s);
     const target = await registered(s, 'calls/callee_answer.xml', '102');

@@ -23,6 +23,7 @@ import type { CallDeps, DialogOwner } from './call-types.ts';
 import type { CdrWriter } from './cdr-writer.ts';
 import { CallFlowEffects, type FlowServices } from './flow-effects.ts';
 import type { LegContext } from './legs.ts';
+import { parseReplaces } from './refer.ts';
 import { TollFraudGuard } from './toll-fraud.ts';
 import type { InCallServices } from './transfer.ts';
 
@@ -174,6 +175,8 @@ export class CallEngine {
       tx.respond(auth.response);
       return;
     }
+    // RFC 3891 §3: a phone's INVITE that replaces a dialog of ours takes that party's place.
+    if (request.has('Replaces')) return this.replaceDialog(request, tx, flow, auth.tenant.id, auth.line.id);
     const uri = request.uri;
     const dialed = 'user' in uri ? uri.user : undefined;
     if (!dialed) {
@@ -186,6 +189,34 @@ export class CallEngine {
       return;
     }
     return this.start(request, tx, flow, auth.tenant.id, auth.tenant.country, plan, null);
+  }
+
+  /** An INVITE with Replaces: the call owning the named dialog decides (481 when none does). */
+  private async replaceDialog(
+    request: SipRequest,
+    tx: ServerTransaction,
+    flow: Flow,
+    tenantId: string,
+    lineId: string,
+  ): Promise<void> {
+    let replaces: ReturnType<typeof parseReplaces>;
+    try {
+      replaces = parseReplaces(request.replaces);
+    } catch {
+      replaces = undefined;
+    }
+    if (!replaces) {
+      tx.respond(createResponse(request, 400, 'Bad Replaces'));
+      return;
+    }
+    // The tags as the recipient sees the dialog: to-tag is ours (RFC 3891 §3).
+    const key = `${replaces.callId}|${replaces.toTag}`;
+    const owner = this.#table.get(key);
+    if (!(owner instanceof Call) || owner.tenantId !== tenantId) {
+      tx.respond(createResponse(request, 481));
+      return;
+    }
+    return owner.features.replaceParty(key, replaces, request, tx, flow, lineId);
   }
 
   private async start(

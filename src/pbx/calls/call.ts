@@ -131,6 +131,7 @@ export class Call implements DialogOwner {
       dial: (first, next) => this.dial(first, next),
       runService: (step) => this.runService(step),
       hangup: (by, cause) => this.hangup(by, cause),
+      partyGone: (end, cause) => this.partyGone(end, cause),
       startRingback: () => this.startRingback(),
       stopRingback: () => this.stopRingback(),
       armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),

@@ -3,7 +3,7 @@
 // transfers from phones (RFC 3515, blind or attended with Replaces, RFC 3891), and the
 // conference a call becomes when a party is added, with the host's controls.
 import { CallerGone } from '../../flows/index.ts';
-import { createResponse, type ServerTransaction, type SipRequest } from '../../sip/index.ts';
+import { createResponse, type Flow, type ServerTransaction, type SipRequest } from '../../sip/index.ts';
 import type { LineRecording } from '../../store/schema.ts';
 import type { LineRoute } from '../directory.ts';
 import type { Call, CallOptions, DialResult, ParticipantView } from './call.ts';
@@ -11,11 +11,11 @@ import { CallEnd, participantId } from './call-end.ts';
 import type { CallParties } from './call-parties.ts';
 import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
 import { type InCallCode, InCallCodes } from './in-call-codes.ts';
-import type { OutboundLeg } from './legs.ts';
+import { InboundLeg, type OutboundLeg } from './legs.ts';
 import type { MediaSide } from './media-side.ts';
-import { parseRefer, ReferSubscription } from './refer.ts';
+import { parseRefer, ReferSubscription, type ReplacesTarget } from './refer.ts';
 import { Ringer } from './ringer.ts';
-import { sessionExpiresOf } from './session-timer.ts';
+import { sessionExpiresOf, supports } from './session-timer.ts';
 import { bridgeIfSameWorker, type InCallServices, presentAs, reanchor, routingOf } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
@@ -30,6 +30,8 @@ export interface FeatureHost {
   dial(first: RingStep, next: NextStep): Promise<DialResult>;
   runService(step: ServiceStep): Promise<void>;
   hangup(by: 'caller' | 'callee' | 'system', cause: string): Promise<void>;
+  /** A party left: the call goes on without it if it can. */
+  partyGone(end: CallEnd, cause: string): Promise<void>;
   /** Plays ringback to slot A (a transferee waiting for the target). */
   startRingback(): Promise<void>;
   stopRingback(): Promise<void>;
@@ -372,6 +374,83 @@ export class InCallFeatures {
     await other.hangup('system', 'transferred');
     await this.finishTransferor(subscription, 200, 'OK');
     this.#transfer = undefined;
+  }
+
+  /**
+   * RFC 3891 §3: an INVITE from a phone of the same line that names one of this call's dialogs
+   * in Replaces takes that party's place (a call pulled to another device); the replaced
+   * dialog gets BYE. Only confirmed dialogs are replaced (an early-only one is 481).
+   */
+  async replaceParty(
+    key: string,
+    replaces: ReplacesTarget,
+    invite: SipRequest,
+    tx: ServerTransaction,
+    flow: Flow,
+    lineId: string,
+  ): Promise<void> {
+    const p = this.parties;
+    const { call, deps } = this.h;
+    const respond = (status: number, reason?: string) => tx.respond(createResponse(invite, status, reason));
+    const old = p.endOfKey(key);
+    const dialog = old?.leg.dialog;
+    if (!old || old === p.transferor || dialog?.id.remoteTag !== replaces.fromTag || replaces.earlyOnly)
+      return respond(481);
+    if (old.party.lineId !== lineId) return respond(403, 'Only the same line may take over its call');
+    if (call.state !== 'answered' || this.#transfer) return respond(491, 'Request Pending');
+    if (invite.body.length === 0) return respond(488, 'SDP offer required');
+    let side: MediaSide;
+    try {
+      side = await p.newSide();
+    } catch (e) {
+      if (e instanceof CallerGone) return respond(481);
+      throw e;
+    }
+    const codec = old.side.negotiated?.codec;
+    try {
+      await side.answer(
+        invite.body.toString('utf8'),
+        'sendrecv',
+        codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined,
+      );
+    } catch {
+      await p.releaseSide(side);
+      return respond(488);
+    }
+    if (!this.live || !p.ends().includes(old) || this.#transfer) {
+      await p.releaseSide(side);
+      return respond(481);
+    }
+    const leg = new InboundLeg(deps.ctx, invite, tx, flow);
+    const end = new CallEnd(leg, side, old.party);
+    deps.track(leg.key, call);
+    const se = sessionExpiresOf(invite);
+    const uacRefreshes = supports(invite, 'timer');
+    const headers: [string, string][] = se
+      ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
+      : [];
+    leg.answer(side.lastSent as string, headers, () => call.guarded(this.h.partyGone(end, 'no ACK')));
+    if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
+    // The new dialog takes the old one's place: its slot, or its seat in the conference.
+    if (p.A === old) {
+      p.A = end;
+      p.sideA = side;
+    } else if (p.B === old) {
+      p.B = end;
+      p.sideB = side;
+    }
+    if (p.host === old) p.host = end;
+    if (p.conference) {
+      await p.conference.leave(old);
+      await p.conference.join(end);
+    }
+    void old.leg.request('BYE');
+    await p.dropEnd(old);
+    const partner = p.partnerOf(end);
+    if (partner) await deps.media.bridge(partner.side.id, side.id).catch(() => {});
+    await p.updateMusic();
+    this.armCodes(end);
+    deps.log.info({ call: call.id, party: end.id }, 'dialog replaced');
   }
 
   // Conferences from a call: `*3` + number, or the API. The host adds parties; each added one

@@ -1,7 +1,14 @@
 // REFER inside a call (RFC 3515): what the referrer asks for (a number to connect the other
 // party to, or with Replaces the dialog of its other call, RFC 3891), and the implicit
 // subscription that reports the outcome to it in NOTIFYs carrying message/sipfrag.
-import { parseTokenParams, type SipRequest, SipUri, TelUri, type Uri } from '../../sip/index.ts';
+import {
+  parseTokenParams,
+  type SipRequest,
+  SipUri,
+  TelUri,
+  type TokenParams,
+  type Uri,
+} from '../../sip/index.ts';
 import type { DialogLeg } from './legs.ts';
 
 export interface ReplacesTarget {
@@ -9,6 +16,8 @@ export interface ReplacesTarget {
   /** The tag of the dialog's recipient: ours, since the referrer's other call is with us. */
   toTag: string;
   fromTag: string;
+  /** RFC 3891 §3: replace the dialog only while it is early. */
+  earlyOnly: boolean;
 }
 
 export interface ReferRequest {
@@ -49,17 +58,24 @@ export function parseRefer(request: SipRequest): ReferRequest | ReferProblem {
   else return { status: 416, reason: 'Refer-To scheme not supported' };
   let replaces: ReplacesTarget | undefined;
   if (replacesText !== undefined) {
-    // RFC 3891 §6.1: callid *(SEMI (to-tag / from-tag / early-flag / generic-param)).
-    const parsed = parseTokenParams(replacesText, false);
-    const toTag = parsed?.params.get('to-tag');
-    const fromTag = parsed?.params.get('from-tag');
-    if (!parsed || !toTag || !fromTag) return { status: 400, reason: 'Bad Replaces in Refer-To' };
-    replaces = { callId: parsed.value, toTag, fromTag };
+    replaces = parseReplaces(parseTokenParams(replacesText, false) ?? undefined);
+    if (!replaces) return { status: 400, reason: 'Bad Replaces in Refer-To' };
   }
   if (!replaces && (!target || target.length > MAX_TARGET || !/^\+?[0-9*#]+$/.test(target)))
     return { status: 400, reason: 'Refer-To names no number' };
   const referSub = request.get('Refer-Sub');
   return { target: target ?? '', replaces, noSubscription: referSub?.trim().toLowerCase() === 'false' };
+}
+
+/**
+ * A Replaces value (RFC 3891 §6.1: callid *(SEMI (to-tag / from-tag / early-flag /
+ * generic-param))), from the header or from a Refer-To's URI; undefined without both tags.
+ */
+export function parseReplaces(value: TokenParams | undefined): ReplacesTarget | undefined {
+  const toTag = value?.params.get('to-tag');
+  const fromTag = value?.params.get('from-tag');
+  if (!value || !toTag || !fromTag) return undefined;
+  return { callId: value.value, toTag, fromTag, earlyOnly: value.params.has('early-only') };
 }
 
 /** What the subscription reports: the referred party's call as a SIP status line. */
