@@ -286,6 +286,34 @@ describe('the console end to end, in Chromium with a real call', () => {
     expect(w.errors).toEqual([]);
   }, 120_000);
 
+  it('sets the emergency address of a number and asks to port numbers in with the two documents', async () => {
+    await go(page, 'Numbers', 'Numbers');
+    await page.getByRole('button', { name: 'Emergency address' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Street and number').fill('Brivibas iela 1');
+    await dialog.getByLabel('Postal code').fill('LV-1010');
+    await dialog.getByLabel('City').fill('Riga');
+    await dialog.getByRole('button', { name: 'Save address' }).click();
+    await page.getByRole('cell', { name: /Brivibas iela 1, LV-1010 Riga/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Port in' }).click();
+    await page.getByRole('textbox', { name: 'Numbers', exact: true }).fill('+37167300001, +37167300002');
+    await page.getByLabel('Current carrier').fill('Old Telecom');
+    const pdf = (name: string) => ({
+      name,
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n%test\n'),
+    });
+    await page.getByLabel('Letter of authorization').setInputFiles(pdf('loa.pdf'));
+    await page.getByLabel('Latest invoice from the carrier').setInputFiles(pdf('invoice.pdf'));
+    await page.getByRole('button', { name: 'Send port-in request' }).click();
+    await page.getByText('Request sent for 2 number(s).').waitFor();
+    const row = page.locator('tbody tr', { hasText: 'Old Telecom' });
+    expect(await row.textContent()).toContain('submitted');
+    await w.screenshot('21-numbers-port-in');
+    expect(w.errors).toEqual([]);
+  }, 120_000);
+
   it('shows a screenshot-worthy page everywhere an administrator goes, at desktop and phone width', async () => {
     const pages: [string, string, string][] = [
       ['Dashboard', 'Dashboard', '14-dashboard'],
@@ -303,9 +331,6 @@ describe('the console end to end, in Chromium with a real call', () => {
       await page.locator('.loading').first().waitFor({ state: 'detached' });
       await w.screenshot(`20-settings-${tab.toLowerCase().replace(/\W+/g, '-')}`);
     }
-    await go(page, 'Numbers', 'Numbers');
-    await page.getByRole('button', { name: 'Port in' }).click();
-    await w.screenshot('21-numbers-port-in');
     await page.getByRole('link', { name: EMAIL }).click();
     await waitForHeading(page, 'Your account');
     await w.screenshot('22-account');
