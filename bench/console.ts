@@ -77,11 +77,15 @@ async function timeToReady(context: BrowserContext, url: string): Promise<number
   const page = await context.newPage();
   try {
     await page.goto(url, { waitUntil: 'commit' });
-    // Strings: these run in the page, whose DOM types this Node project does not load.
-    await page.waitForFunction("document.documentElement.dataset.ready === 'true'", null, {
-      timeout: 30_000,
-    });
-    return page.evaluate<number>("performance.getEntriesByName('switchboard-ready')[0]?.startTime ?? NaN");
+    // Functions, not strings (the console's CSP forbids eval); they run in the page, whose DOM
+    // types this Node project does not load.
+    type InPage = { document: { documentElement: { dataset: Record<string, string | undefined> } } };
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.documentElement.dataset.ready === 'true',
+      null,
+      { timeout: 30_000 },
+    );
+    return page.evaluate(() => performance.getEntriesByName('switchboard-ready')[0]?.startTime ?? Number.NaN);
   } finally {
     await page.close();
   }
