@@ -136,6 +136,27 @@ describe('console sign-in pages, in Chromium', () => {
     expect(nav).not.toContain('People');
     expect(nav).not.toContain('Settings');
     await screenshot('auth-agent-dashboard');
+    // Every page of the agent's menu opens without a refused request.
+    for (const [link, title] of [
+      ['Call flows', 'Call flows'],
+      ['Queues', 'Queues'],
+      ['Voicemail', 'Voicemail'],
+      ['Recordings', 'Recordings'],
+      ['Directory', 'Directory'],
+      ['Audio library', 'Audio library'],
+    ]) {
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: link, exact: true })
+        .click();
+      await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(title);
+      await page.locator('.loading').first().waitFor({ state: 'detached' });
+    }
+    // Flows are read-only for agents: no palette, no publishing.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Call flows' }).click();
+    await page.locator('.react-flow').waitFor();
+    expect(await page.getByRole('button', { name: 'Publish' }).count()).toBe(0);
+    expect(await page.locator('.palette').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

@@ -26,11 +26,13 @@ export interface FlowData {
 const pages = <T>(load: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>) =>
   allPages(load).catch(() => [] as T[]);
 
-export async function loadFlowData(signal: AbortSignal): Promise<FlowData> {
+/** `full`: the user may read numbers and lines (not agents, who only read the flows). */
+export async function loadFlowData(signal: AbortSignal, full: boolean): Promise<FlowData> {
+  const none = Promise.resolve([]);
   const [numbers, people, lines, prompts, queues, boxes, tenant] = await Promise.all([
-    pages((cursor) => call('GET /api/numbers', { query: { limit: 200, cursor }, signal })),
+    full ? pages((cursor) => call('GET /api/numbers', { query: { limit: 200, cursor }, signal })) : none,
     pages((cursor) => call('GET /api/people', { query: { limit: 200, cursor }, signal })),
-    pages((cursor) => call('GET /api/lines', { query: { limit: 200, cursor }, signal })),
+    full ? pages((cursor) => call('GET /api/lines', { query: { limit: 200, cursor }, signal })) : none,
     pages((cursor) => call('GET /api/prompts', { query: { limit: 200, cursor }, signal })),
     pages((cursor) => call('GET /api/queues', { query: { limit: 200, cursor }, signal })),
     pages((cursor) => call('GET /api/voicemail/boxes', { query: { limit: 200, cursor }, signal })),
