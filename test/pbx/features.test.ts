@@ -4,7 +4,6 @@
 // that cannot be served are refused with a status that says why.
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Call } from '../../src/pbx/calls/call.ts';
 import { signUpCompany } from '../helpers/accounts.ts';
 import { BARESIP_BIN, type Baresip, type BaresipEvent } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
@@ -134,72 +133,47 @@ describe.skipIf(!existsSync(BARESIP_BIN))('dialled feature codes', () => {
     expect(await refused(b, '*8201')).toMatch(/^404/);
   });
 
-  // Pickup needs the ringing Call to give its caller to the picker's call (Call.pickUp).
-  const pickupSupported = typeof (Call.prototype as { pickUp?: unknown }).pickUp === 'function';
+  it('*8 + extension answers the call ringing there: the caller talks to the picker; the phone stops ringing', async () => {
+    const a = await phone('201', 600, false);
+    const b = await phone('202', 1000, false);
+    const c = await phone('203', 1400, false);
+    const since = a.mark();
+    await a.dial(uri('202'));
+    await b.waitFor((e) => e.type === 'incoming');
+    await c.dial(uri('*8202'));
+    await c.waitFor(outgoing('established'));
+    await a.waitFor(outgoing('established'), { since });
+    await b.waitFor((e) => e.type === 'closed' && e.direction === 'incoming');
+    expect(b.events.some((e) => e.type === 'established')).toBe(false);
+    await new Promise((r) => setTimeout(r, 2000));
+    await c.hangup();
+    await a.waitFor(outgoing('closed'), { since });
+    const heard = (await c.recordings()).find((r) => r.direction === 'received');
+    expect((await toneInWav(heard?.path as string, 600)).share).toBeGreaterThan(0.5);
+  });
 
-  it.runIf(!pickupSupported)(
-    'until calls can be picked up, *8 + a ringing extension is 501 and it keeps ringing',
-    async () => {
-      const a = await phone('201', 600, false);
-      const b = await phone('202', 1000, false);
-      const c = await phone('203', 1400);
-      const since = a.mark();
-      await a.dial(uri('202'));
-      await b.waitFor((e) => e.type === 'incoming');
-      expect(await refused(c, '*8202')).toMatch(/^501/);
-      expect(a.events.slice(since).some((e) => e.type === 'closed')).toBe(false);
-      await a.hangup();
-      await b.waitFor((e) => e.type === 'closed' && e.direction === 'incoming');
-    },
-  );
-
-  it.runIf(pickupSupported)(
-    '*8 + extension answers the call ringing there: the caller talks to the picker; the phone stops ringing',
-    async () => {
+  it('*8 alone answers a call ringing someone of the picker’s team (404 while nothing rings there)', async () => {
+    const team = await admin.post('/api/teams', { name: 'Pickup group' });
+    await admin.put(`/api/teams/${team.body.id}/members/${ext('202').personId}`, { role: 'agent' });
+    await admin.put(`/api/teams/${team.body.id}/members/${ext('203').personId}`, { role: 'agent' });
+    try {
       const a = await phone('201', 600, false);
       const b = await phone('202', 1000, false);
       const c = await phone('203', 1400, false);
       const since = a.mark();
+      // Nothing rings yet.
+      expect(await refused(c, '*8')).toMatch(/^404 Nothing ringing in your teams/);
       await a.dial(uri('202'));
       await b.waitFor((e) => e.type === 'incoming');
-      await c.dial(uri('*8202'));
+      await c.dial(uri('*8'));
       await c.waitFor(outgoing('established'));
       await a.waitFor(outgoing('established'), { since });
-      await b.waitFor((e) => e.type === 'closed' && e.direction === 'incoming');
-      expect(b.events.some((e) => e.type === 'established')).toBe(false);
-      await new Promise((r) => setTimeout(r, 2000));
-      await c.hangup();
-      await a.waitFor(outgoing('closed'), { since });
-      const heard = (await c.recordings()).find((r) => r.direction === 'received');
-      expect((await toneInWav(heard?.path as string, 600)).share).toBeGreaterThan(0.5);
-    },
-  );
-
-  it.runIf(pickupSupported)(
-    '*8 alone answers a call ringing someone of the picker’s team, and not another team’s',
-    async () => {
-      const team = await admin.post('/api/teams', { name: 'Pickup group' });
-      await admin.put(`/api/teams/${team.body.id}/members/${ext('202').personId}`, { role: 'agent' });
-      await admin.put(`/api/teams/${team.body.id}/members/${ext('203').personId}`, { role: 'agent' });
-      try {
-        const a = await phone('201', 600, false);
-        const b = await phone('202', 1000, false);
-        const c = await phone('203', 1400, false);
-        const since = a.mark();
-        // Nothing rings yet.
-        expect(await refused(c, '*8')).toMatch(/^404 Nothing ringing in your teams/);
-        await a.dial(uri('202'));
-        await b.waitFor((e) => e.type === 'incoming');
-        await c.dial(uri('*8'));
-        await c.waitFor(outgoing('established'));
-        await a.waitFor(outgoing('established'), { since });
-        await a.hangup();
-        await c.waitFor(outgoing('closed'));
-      } finally {
-        await admin.delete(`/api/teams/${team.body.id}`);
-      }
-    },
-  );
+      await a.hangup();
+      await c.waitFor(outgoing('closed'));
+    } finally {
+      await admin.delete(`/api/teams/${team.body.id}`);
+    }
+  });
 
   it('agent codes: *46 logs out of the queues, *45 in, *47 + number pauses with that reason, *48 resumes', async () => {
     const q = await admin.post('/api/queues', { name: 'Support' });

@@ -84,6 +84,8 @@ export class Call implements DialogOwner {
   #connected = false;
   /** Why the last ring step failed, for the final answer to a caller never connected. */
   #lastFailure: Failure | undefined;
+  /** Another phone picked this call up while it rang (`*8`). */
+  #pickedUp = false;
   readonly #input = new CallerInput();
   #recordingId: string | undefined;
   /** Music (or any loop) we play to the connected caller while it waits, e.g. in a queue. */
@@ -435,6 +437,8 @@ export class Call implements DialogOwner {
     this.#allLegs.push(...ringer.legs);
     const result: RingResult = await ringer.start();
     if (this.#ringer === ringer) this.#ringer = undefined;
+    // Another phone picked the call up while this step rang: the caller is answered.
+    if (this.#pickedUp) return 'answered';
     if (result === 'cancelled') return 'cancelled';
     if ('answered' in result) return 'answered';
     this.releaseExternal(step.external);
@@ -655,6 +659,26 @@ export class Call implements DialogOwner {
     if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.parties.sideA?.id))
       return;
     this.#announcementDone?.();
+  }
+
+  /**
+   * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
+   * target), we answer the caller, and its endpoint is left for the picker's call to bridge
+   * to. False when the call is no longer ringing (answered, or gone, meanwhile).
+   */
+  async pickUp(by: Party): Promise<boolean> {
+    if (this.#state !== 'ringing' || this.parties.B || !this.#ringer || this.#pickedUp) return false;
+    this.#pickedUp = true;
+    this.#ringer.cancel();
+    await this.stopRingback();
+    if (this.#earlyMedia) {
+      this.#earlyMedia = false;
+      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
+    }
+    if (this.#state !== 'ringing') return false;
+    this.callee = by;
+    this.answerCaller();
+    return true;
   }
 
   /** CANCEL from the caller before an answer (§9.2). */

@@ -12,20 +12,6 @@ import { isInternalNumber } from '../dial-plan.ts';
 import type { Directory, LineRoute, TenantRoute } from '../directory.ts';
 import { teamMates } from './team-access.ts';
 
-/**
- * What pickup needs of a ringing Call: stop ringing its targets (CANCEL), answer its caller
- * ourselves, name `by` as the callee on record, and resolve true; false when it is no longer
- * ringing (answered or gone meanwhile). Its caller's endpoint (`sides.caller`) is then left
- * for the picker's call to bridge to, and the call lives until either side hangs up.
- */
-export interface PickableCall {
-  pickUp(by: Party): Promise<boolean>;
-}
-
-export function pickable(c: Call): c is Call & PickableCall {
-  return typeof (c as Partial<PickableCall>).pickUp === 'function';
-}
-
 export interface PickupDeps {
   db: Db;
   directory: Directory;
@@ -71,7 +57,6 @@ export class CallPickup {
       .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())[0];
     if (!target)
       return { status: 404, reason: extension ? 'Nothing ringing there' : 'Nothing ringing in your teams' };
-    if (!pickable(target)) return { status: 501, reason: 'Call pickup not available' };
     return {
       service: 'pickup',
       // Both callers' endpoints are bridged: they must share a worker.
@@ -80,7 +65,7 @@ export class CallPickup {
     };
   }
 
-  private async run(call: Call, target: Call & PickableCall, by: Party): Promise<void> {
+  private async run(call: Call, target: Call, by: Party): Promise<void> {
     await call.connectCaller();
     if (!(await target.pickUp(by))) {
       // Someone answered first, or the caller hung up: the picker hears it failed.
