@@ -1,38 +1,16 @@
 // Password hashing (scrypt) and opaque tokens. Tokens are stored only as SHA-256 hashes.
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashSecret, verifySecret } from '../../services/scrypt-hash.ts';
 
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
-
-function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number, keylen: number) {
-  return new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, keylen, { N, r, p, maxmem: SCRYPT.maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
-}
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
 /** "scrypt$N$r$p$salt$hash" (base64url parts), so parameters can be raised later. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join(
-    '$',
-  );
+export function hashPassword(password: string): Promise<string> {
+  return hashSecret(password, SCRYPT);
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [alg, n, r, p, salt, hash] = stored.split('$');
-  if (alg !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await scryptAsync(
-    password,
-    Buffer.from(salt, 'base64url'),
-    Number(n),
-    Number(r),
-    Number(p),
-    expected.length,
-  );
-  return timingSafeEqual(key, expected);
+export function verifyPassword(password: string, stored: string): Promise<boolean> {
+  return verifySecret(password, stored);
 }
 
 // A hash of a random password, verified against when the user is unknown so that a
