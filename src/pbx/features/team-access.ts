@@ -21,14 +21,9 @@ export async function personRole(
   return u && u.role !== 'operator' ? u.role : undefined;
 }
 
-/** True when `supervisor` is a supervisor of some team that `agent` belongs to (in any role). */
-export async function supervises(
-  db: Db,
-  tenantId: string,
-  supervisor: string,
-  agent: string,
-): Promise<boolean> {
-  const led = db
+/** The teams a person supervises, as a subquery. */
+function teamsLedBy(db: Db, tenantId: string, supervisor: string) {
+  return db
     .select({ teamId: teamMembers.teamId })
     .from(teamMembers)
     .where(
@@ -38,6 +33,16 @@ export async function supervises(
         eq(teamMembers.role, 'supervisor'),
       ),
     );
+}
+
+/** True when `supervisor` is a supervisor of some team that `agent` belongs to (in any role). */
+export async function supervises(
+  db: Db,
+  tenantId: string,
+  supervisor: string,
+  agent: string,
+): Promise<boolean> {
+  const led = teamsLedBy(db, tenantId, supervisor);
   const [row] = await db
     .select({ teamId: teamMembers.teamId })
     .from(teamMembers)
@@ -69,16 +74,7 @@ export async function teamMates(db: Db, tenantId: string, personId: string): Pro
 
 /** The people of the teams a person supervises (for supervisors' views of their teams). */
 export async function supervisedPeople(db: Db, tenantId: string, supervisor: string): Promise<Set<string>> {
-  const led = db
-    .select({ teamId: teamMembers.teamId })
-    .from(teamMembers)
-    .where(
-      and(
-        eq(teamMembers.tenantId, tenantId),
-        eq(teamMembers.personId, supervisor),
-        eq(teamMembers.role, 'supervisor'),
-      ),
-    );
+  const led = teamsLedBy(db, tenantId, supervisor);
   const rows = await db
     .select({ personId: teamMembers.personId })
     .from(teamMembers)
