@@ -152,6 +152,11 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByLabel('When no answer, go to').selectOption({ label: 'Voicemail (Voicemail)' });
     await page.getByLabel('When busy, go to').selectOption({ label: 'Voicemail (Voicemail)' });
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
+    // The last cable comes off with Undo and back with Redo.
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(5);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(6);
     await page.getByRole('button', { name: 'Validate' }).click();
     await page.getByText('No errors: ready to publish.').waitFor();
     await w.screenshot('07-flow-drawn');

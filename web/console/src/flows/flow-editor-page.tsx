@@ -28,6 +28,7 @@ import { PublishDialog } from './publish-dialog.tsx';
 import { SimulatePanel } from './simulate-panel.tsx';
 import { TabsBar } from './tabs-bar.tsx';
 import { TestsPanel } from './tests-panel.tsx';
+import { useHistory } from './use-history.ts';
 import { VersionsPanel } from './versions-panel.tsx';
 import { addNode, placeNew } from './workspace-edit.ts';
 
@@ -78,9 +79,19 @@ function Editor({
   const role = useRole();
   const readOnly = !canWrite(role, 'flows');
   const parsed = useMemo(() => parseWorkspace(initial.draft.draft), [initial]);
-  const [ws, setWs] = useState<Workspace>(() =>
+  const history = useHistory<Workspace>(() =>
     parsed.ok ? parsed.workspace : { tabs: [{ id: 'main', name: 'Main' }], nodes: [], edges: [], layout: {} },
   );
+  const ws = history.present;
+  const setWs = useCallback((next: Workspace) => history.change(next), [history.change]);
+  // Typing into one object's fields is one step to undo; a change of its cables is a step of its own.
+  const setWsFromProperties = (next: Workspace) =>
+    history.change(
+      next,
+      next.nodes.length === ws.nodes.length && JSON.stringify(next.edges) === JSON.stringify(ws.edges)
+        ? `props:${selected}`
+        : undefined,
+    );
   const [data, setData] = useState<FlowData>(initial.data);
   const [savedJson, setSavedJson] = useState(() => JSON.stringify(ws));
   const [checked, setChecked] = useState<{ json: string; issues: FlowIssue[]; note: string }>();
@@ -112,6 +123,22 @@ function Editor({
     [checked, json, ws, data, readOnly, initial],
   );
   const errors = issues.filter((i) => i.severity === 'error');
+
+  // Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z (or Ctrl+Y) redoes, outside text fields.
+  useEffect(() => {
+    if (readOnly) return;
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (!(e.ctrlKey || e.metaKey) || target?.closest('input, textarea, select')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'z' && !e.shiftKey) history.undo();
+      else if ((key === 'z' && e.shiftKey) || key === 'y') history.redo();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [readOnly, history.undo, history.redo]);
 
   useEffect(() => {
     if (!dirty) return;
@@ -193,6 +220,24 @@ function Editor({
               <button
                 type="button"
                 className="btn"
+                onClick={history.undo}
+                disabled={!history.canUndo}
+                title="Ctrl+Z"
+              >
+                Undo
+              </button>
+              <button
+                type="button"
+                className="btn"
+                onClick={history.redo}
+                disabled={!history.canRedo}
+                title="Ctrl+Shift+Z"
+              >
+                Redo
+              </button>
+              <button
+                type="button"
+                className="btn"
                 onClick={() => void ensureSaved()}
                 disabled={!dirty || save.pending}
               >
@@ -262,7 +307,7 @@ function Editor({
                 data={data}
                 issues={issues}
                 readOnly={readOnly}
-                onChange={setWs}
+                onChange={setWsFromProperties}
                 onSelect={setSelected}
                 onPromptCreated={promptCreated}
               />
