@@ -29,8 +29,7 @@ export class ApiClient {
       payload = JSON.stringify(body);
       headers['content-type'] = 'application/json';
     }
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
+    Object.assign(headers, this.authHeaders());
     const res = await fetch(this.baseUrl + path, { method, headers, body: payload });
     for (const c of res.headers.getSetCookie()) {
       const [pair] = c.split(';');
@@ -45,6 +44,14 @@ export class ApiClient {
     let parsed: unknown = text;
     if (res.headers.get('content-type')?.includes('application/json') && text) parsed = JSON.parse(text);
     return { status: res.status, body: parsed as T, text, headers: res.headers };
+  }
+
+  /** The session cookie or API key this client sends, for requests made without it (streams). */
+  authHeaders(): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
+    return h;
   }
 
   get<T = any>(path: string) {

@@ -4,6 +4,7 @@ import { authRoutes } from './auth.ts';
 import { callRecordRoutes } from './call-records.ts';
 import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
+import { eventRoutes } from './events.ts';
 import { featureCodeRoutes } from './feature-codes.ts';
 import { flowTestRoutes } from './flow-tests.ts';
 import { invitationRoutes } from './invitations.ts';
@@ -37,6 +38,7 @@ export const routePlugins = [
   lineRoutes,
   callRecordRoutes,
   liveCallRoutes,
+  eventRoutes,
   portInRoutes,
   contactRoutes,
   apiKeyRoutes,
