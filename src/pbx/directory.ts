@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { entryIndex, parseWorkspace, type Workspace } from '../flows/index.ts';
 import type { Db } from '../store/database.ts';
-import type { DialingRule, WhenUnavailable } from '../store/schema.ts';
+import type { DialingRule, LineRecording, WhenUnavailable } from '../store/schema.ts';
 import {
   lines,
   numbers,
@@ -55,6 +55,7 @@ export interface LineRoute {
   forwardTo: string | null;
   whenUnavailable: WhenUnavailable;
   ringTimeoutSeconds: number;
+  recording: LineRecording;
   internalAnnouncementFileId: string | null;
   externalAnnouncementFileId: string | null;
 }

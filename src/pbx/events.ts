@@ -22,7 +22,11 @@ export type PbxEvent =
     }
   | {
       type: 'call';
-      state: 'ringing' | 'answered' | 'ended';
+      /**
+       * `connected`: someone answered a caller Switchboard had already answered (a flow's
+       * ring node, a queue's agent); the callee is now known.
+       */
+      state: 'ringing' | 'answered' | 'connected' | 'ended';
       callId: string;
       tenantId: string;
       direction: 'inbound' | 'outbound' | 'internal';

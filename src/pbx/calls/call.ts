@@ -552,6 +552,7 @@ export class Call implements DialogOwner {
     // A caller a flow already answered is simply connected; anyone else gets its 200 now.
     if (this.#connected) {
       if (this.parties.A) this.features.armCodes(this.parties.A);
+      this.emit('connected');
       return;
     }
     this.answerCaller();
@@ -850,7 +851,7 @@ export class Call implements DialogOwner {
     );
   }
 
-  private emit(state: 'ringing' | 'answered' | 'ended'): void {
+  private emit(state: 'ringing' | 'answered' | 'connected' | 'ended'): void {
     this.deps.events.emit({
       type: 'call',
       state,

@@ -11,10 +11,10 @@ import { CallerGone } from '../../flows/index.ts';
 import type { MediaEngine, MediaEvent, PromptSource } from '../../media/index.ts';
 import type { Db } from '../../store/database.ts';
 import { isUuid, newId } from '../../store/ids.ts';
-import { type LineRecording, recordings } from '../../store/schema.ts';
+import { recordings } from '../../store/schema.ts';
 import type { Call } from '../calls/call.ts';
 import type { CallRecordings, RecordingSource } from '../calls/flow-effects.ts';
-import type { Directory, LineRoute } from '../directory.ts';
+import type { Directory } from '../directory.ts';
 import type { PbxEvent, PbxEvents } from '../events.ts';
 import { ConsentPlayer } from './consent.ts';
 import { linePolicy } from './line-policy.ts';
@@ -194,7 +194,8 @@ export class RecordingService implements CallRecordings {
 
   onPbxEvent(e: PbxEvent): void {
     if (e.type !== 'call') return;
-    if (e.state === 'answered') {
+    // A flow or queue answers the caller first: the line it rings is known once it answers.
+    if (e.state === 'answered' || e.state === 'connected') {
       const call = this.#o.liveCall(e.tenantId, e.callId);
       if (!call || !this.#lineAsks(call)) return;
       void this.#track(
@@ -213,10 +214,7 @@ export class RecordingService implements CallRecordings {
   }
 
   #lineAsks(call: Call): boolean {
-    const settings = (id: string | undefined) =>
-      id
-        ? (this.#o.directory.line(id) as (LineRoute & { recording?: LineRecording }) | undefined)
-        : undefined;
+    const settings = (id: string | undefined) => (id ? this.#o.directory.line(id) : undefined);
     return (
       linePolicy({
         direction: call.direction,
