@@ -9,7 +9,6 @@
 // Switchboard runs in this process (startServer, PGlite, its media worker threads), so its CPU
 // is this process's utime + stime from /proc/self/stat; sipp and Kamailio are child processes
 // measured from their own /proc/PID/stat. Everything shares the host's cores.
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { lines, people, tenants } from '../src/store/schema.ts';
 import { percentile, printTable, type Row } from './lib/figures.ts';
 import { KAMAILIO_PORT, kamailioAvailable, startKamailio } from './lib/kamailio.ts';
 import { loopedPcap } from './lib/pcap.ts';
+import { releasePort, sippPorts } from './lib/ports.ts';
 import {
   cpuMeter,
   cpuSeconds,
@@ -65,30 +65,6 @@ const CALLER = '100';
 const CALLEE = '101';
 /** Asterisk 22.10 on this kind of machine (/work/shared/bench/README.md), not run here. */
 const ASTERISK = { cps: 500, rtp: { 250: 41, 500: 109 } as Record<number, number> };
-
-// --- ports ---------------------------------------------------------------------------------
-
-const taken = new Set<number>();
-async function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => resolve(false));
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-/** `count` consecutive free UDP ports below Switchboard's RTP range (15000-19999). */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 15000 + 4 * Math.floor(Math.random() * 1200);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.some((p) => taken.has(p))) continue;
-    if ((await Promise.all(ports.map(udpFree))).every(Boolean)) {
-      for (const p of ports) taken.add(p);
-      return base;
-    }
-  }
-}
-const sippPorts = async () => ({ port: await freePorts(1), mediaPort: await freePorts(4) });
 
 // --- Switchboard ---------------------------------------------------------------------------
 
@@ -372,7 +348,7 @@ async function registerCallee(sut: Sut, calleePort: number): Promise<void> {
   });
   const { code } = await finish(reg, 15_000);
   if (code !== 0) throw new Error(`callee registration failed (sipp exit ${code}): ${reg.errors()}`);
-  taken.delete(port);
+  releasePort(port);
 }
 
 interface CallStep {

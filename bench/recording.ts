@@ -9,7 +9,6 @@
 // Switchboard runs in this process (startServer on PGlite, its media worker threads): its CPU
 // is this process's utime + stime (/proc/self/stat); sipp runs as child processes, measured
 // apart. Figures are printed, nothing is asserted.
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,7 @@ import { newId } from '../src/store/ids.ts';
 import { lines, NO_RECORDING, people, recordings, tenants } from '../src/store/schema.ts';
 import { printTable, type Row } from './lib/figures.ts';
 import { loopedPcap } from './lib/pcap.ts';
+import { sippPorts } from './lib/ports.ts';
 import { cpuMeter, cpuSeconds, loadAverage, othersMeter } from './lib/processes.ts';
 import { finish, type SippRun, scenarioPath, startSipp } from './lib/sipp.ts';
 
@@ -53,28 +53,6 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
-// --- ports (below the RTP range, as bench/calls.ts) ---------------------------------------
-
-const taken = new Set<number>();
-async function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => resolve(false));
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 15000 + 4 * Math.floor(Math.random() * 1200);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.some((p) => taken.has(p))) continue;
-    if ((await Promise.all(ports.map(udpFree))).every(Boolean)) {
-      for (const p of ports) taken.add(p);
-      return base;
-    }
-  }
-}
-const sippPorts = async () => ({ port: await freePorts(1), mediaPort: await freePorts(4) });
 const auth = (user: string) => `[authentication username=${user} password=${PASSWORD}]`;
 
 // --- Switchboard ---------------------------------------------------------------------------
