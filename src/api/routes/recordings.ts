@@ -4,13 +4,14 @@
 // supervise (and their own); agents their own. Anything else is "not found".
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { and, desc, eq, gte, ilike, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { supervisedPeople } from '../../pbx/features/team-access.ts';
 import { deleteFile, recordingFile } from '../../pbx/recording/index.ts';
 import { isUuid } from '../../store/ids.ts';
-import { recordings, teamMembers } from '../../store/schema.ts';
+import { recordings } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import { ApiError, badRequest, conflict, errorBodySchema, notFound } from '../errors.ts';
@@ -130,22 +131,8 @@ export const recordingRoutes: FastifyPluginAsyncZod = async (app) => {
     const me = p.personId;
     if (!me) return sql`false`;
     if (p.role !== 'supervisor') return withAnyOf([me]);
-    const tenantId = tenantIdOf(req);
-    const supervised = store.db
-      .select({ teamId: teamMembers.teamId })
-      .from(teamMembers)
-      .where(
-        and(
-          eq(teamMembers.tenantId, tenantId),
-          eq(teamMembers.personId, me),
-          eq(teamMembers.role, 'supervisor'),
-        ),
-      );
-    const members = await store.db
-      .selectDistinct({ personId: teamMembers.personId })
-      .from(teamMembers)
-      .where(and(eq(teamMembers.tenantId, tenantId), inArray(teamMembers.teamId, supervised)));
-    return withAnyOf([...new Set([me, ...members.map((m) => m.personId)])]);
+    const members = await supervisedPeople(store.db, tenantIdOf(req), me);
+    return withAnyOf([...new Set([me, ...members])]);
   }
 
   function conditions(tenantId: string, f: RecordingFilter): (SQL | undefined)[] {

@@ -9,6 +9,7 @@ import { setQuery, useLocation } from '../router.tsx';
 import { Empty, Loaded } from '../ui/feedback.tsx';
 import { SelectField, TextField } from '../ui/forms.tsx';
 import { Dialog, Page } from '../ui/layout.tsx';
+import { Pager } from '../ui/pager.tsx';
 import { CALL_COLUMNS, type CallRecord, CallRow } from './call-row.tsx';
 
 type Direction = 'inbound' | 'outbound' | 'internal';
@@ -160,22 +161,13 @@ export function CallsPage() {
                   </tbody>
                 </table>
               </div>
-              <div className="pager">
-                {cursors.length > 1 ? (
-                  <button type="button" className="btn" onClick={() => setCursors(cursors.slice(0, -1))}>
-                    Newer
-                  </button>
-                ) : null}
-                {page.nextCursor ? (
-                  <button
-                    type="button"
-                    className="btn"
-                    onClick={() => setCursors([...cursors, page.nextCursor ?? undefined])}
-                  >
-                    Older
-                  </button>
-                ) : null}
-              </div>
+              <Pager
+                cursors={cursors}
+                setCursors={setCursors}
+                nextCursor={page.nextCursor}
+                back="Newer"
+                forward="Older"
+              />
             </>
           )
         }

@@ -7,6 +7,7 @@ import { Link } from '../router.tsx';
 import { Empty, Loaded, Saved } from '../ui/feedback.tsx';
 import { FormError, SelectField, TextField } from '../ui/forms.tsx';
 import { Section } from '../ui/layout.tsx';
+import { Pager } from '../ui/pager.tsx';
 
 type NumberType = 'local' | 'mobile' | 'toll-free';
 
@@ -132,22 +133,7 @@ export function BuyNumbers() {
                   </tbody>
                 </table>
               </div>
-              <div className="pager">
-                {cursors.length > 1 ? (
-                  <button type="button" className="btn" onClick={() => setCursors(cursors.slice(0, -1))}>
-                    Previous
-                  </button>
-                ) : null}
-                {page.nextCursor ? (
-                  <button
-                    type="button"
-                    className="btn"
-                    onClick={() => setCursors([...cursors, page.nextCursor ?? undefined])}
-                  >
-                    Next
-                  </button>
-                ) : null}
-              </div>
+              <Pager cursors={cursors} setCursors={setCursors} nextCursor={page.nextCursor} />
             </>
           )
         }

@@ -9,6 +9,7 @@ import { canWrite, useRole } from '../session.tsx';
 import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
 import { TextField } from '../ui/forms.tsx';
 import { Page } from '../ui/layout.tsx';
+import { Pager } from '../ui/pager.tsx';
 
 const PAGE = 50;
 
@@ -113,22 +114,7 @@ export function PeoplePage() {
                   </tbody>
                 </table>
               </div>
-              <div className="pager">
-                {cursors.length > 1 ? (
-                  <button type="button" className="btn" onClick={() => setCursors(cursors.slice(0, -1))}>
-                    Previous
-                  </button>
-                ) : null}
-                {d.nextCursor ? (
-                  <button
-                    type="button"
-                    className="btn"
-                    onClick={() => setCursors([...cursors, d.nextCursor ?? undefined])}
-                  >
-                    Next
-                  </button>
-                ) : null}
-              </div>
+              <Pager cursors={cursors} setCursors={setCursors} nextCursor={d.nextCursor} />
             </>
           )
         }

@@ -10,6 +10,7 @@ import { useRole } from '../session.tsx';
 import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
 import { FormError, SelectField, TextField } from '../ui/forms.tsx';
 import { Confirm, Page } from '../ui/layout.tsx';
+import { Pager } from '../ui/pager.tsx';
 import { RecordingPlayer } from './recording-player.tsx';
 
 type Recording = Response<'GET /api/recordings'>['items'][number];
@@ -186,22 +187,7 @@ export function RecordingsPage() {
                   </li>
                 ))}
               </ul>
-              <div className="pager">
-                {cursors.length > 1 ? (
-                  <button type="button" className="btn" onClick={() => setCursors(cursors.slice(0, -1))}>
-                    Previous
-                  </button>
-                ) : null}
-                {page.nextCursor ? (
-                  <button
-                    type="button"
-                    className="btn"
-                    onClick={() => setCursors([...cursors, page.nextCursor ?? undefined])}
-                  >
-                    Next
-                  </button>
-                ) : null}
-              </div>
+              <Pager cursors={cursors} setCursors={setCursors} nextCursor={page.nextCursor} />
             </>
           )
         }
