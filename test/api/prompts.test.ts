@@ -240,6 +240,37 @@ describe.each(databases())('audio prompts on %s', (db) => {
       expect.objectContaining({ code: 'missing-reference', nodeId: 'greet', field: 'prompt.promptId' }),
     );
   });
+
+  it("gives an upload's file id for line announcements and keeps it while a line announces it", async () => {
+    const upload1 = await acme.admin.post('/api/prompts', upload('Agent whisper', toneWav(300)));
+    expect(upload1.status).toBe(201);
+    const fileId = upload1.body.fileId as string;
+    expect(fileId).toMatch(/^[0-9a-f-]{36}$/);
+    const tts = await acme.admin.post('/api/prompts/tts', { name: 'Spoken', text: 'Hello', language: 'en' });
+    expect(tts.body.fileId).toBeNull();
+
+    const person = await acme.admin.post('/api/people', {
+      firstName: 'Ann',
+      lastName: 'Nouncer',
+      extension: '210',
+    });
+    const line = await acme.admin.post(`/api/people/${person.body.id}/line`, {
+      externalAnnouncementFileId: fileId,
+    });
+    expect(line.status).toBe(201);
+    expect(line.body.externalAnnouncementFileId).toBe(fileId);
+
+    const refused = await acme.admin.delete(`/api/prompts/${upload1.body.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('prompt_in_use');
+    expect(refused.body.error.message).toMatch(/announcement of Ann Nouncer's line \(210\)/);
+    expect((await acme.admin.get(`/api/lines/${line.body.id}`)).body.externalAnnouncementFileId).toBe(fileId);
+
+    expect(
+      (await acme.admin.patch(`/api/lines/${line.body.id}`, { externalAnnouncementFileId: null })).status,
+    ).toBe(200);
+    expect((await acme.admin.delete(`/api/prompts/${upload1.body.id}`)).status).toBe(204);
+  });
 });
 
 /** The session cookie of a company's admin client, for a raw fetch of binary content. */

@@ -3,14 +3,14 @@
 // is stored, and kept as its 8 kHz mono WAV rendering: what callers hear, what the PBX plays.
 // Flow nodes refer to prompts as { kind: 'file', promptId }; a prompt in use cannot be deleted.
 import { createHash } from 'node:crypto';
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, or } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 // encodeWav is not part of the media layer's public surface yet; it writes the 44-byte header.
 import { encodeWav } from '../../media/audio/wav.ts';
 import { decodeAudioFile, isMediaError, synthesizeSpeech, ttsLanguages } from '../../media/index.ts';
 import { newId } from '../../store/ids.ts';
-import { audioPrompts, files } from '../../store/schema.ts';
+import { audioPrompts, files, lines, people, queues, tenants } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
 import { tenantIdOf } from '../auth/guard.ts';
 import {
@@ -39,6 +39,10 @@ const promptSchema = z.object({
   language: z.string().nullable(),
   voice: z.string().nullable(),
   durationMs: z.number().int().nullable(),
+  fileId: z
+    .string()
+    .nullable()
+    .describe("The stored recording's file id (uploads only): what a line's announcement settings take"),
   createdAt: z.string(),
   audioUrl: z.string().describe('The prompt as a WAV file (8 kHz, mono, 16-bit)'),
 });
@@ -51,6 +55,7 @@ const promptView = (p: PromptRow) => ({
   language: p.language,
   voice: p.voice,
   durationMs: p.durationMs,
+  fileId: p.kind === 'file' ? p.fileId : null,
   createdAt: iso(p.createdAt) as string,
   audioUrl: `/api/prompts/${p.id}/audio`,
 });
@@ -417,6 +422,43 @@ export const promptRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  /** Settings outside the flow that play the prompt: line announcements, queue music, consent. */
+  async function settingsUsing(tenantId: string, p: PromptRow): Promise<string[]> {
+    const uses: string[] = [];
+    if (p.fileId) {
+      const announcing = await store.db
+        .select({ firstName: people.firstName, lastName: people.lastName, extension: people.extension })
+        .from(lines)
+        .innerJoin(people, eq(people.id, lines.personId))
+        .where(
+          and(
+            eq(lines.tenantId, tenantId),
+            or(
+              eq(lines.internalAnnouncementFileId, p.fileId),
+              eq(lines.externalAnnouncementFileId, p.fileId),
+            ),
+          ),
+        )
+        .limit(5);
+      for (const l of announcing)
+        uses.push(
+          `the announcement of ${l.firstName} ${l.lastName}'s line${l.extension ? ` (${l.extension})` : ''}`,
+        );
+    }
+    const music = await store.db
+      .select({ name: queues.name })
+      .from(queues)
+      .where(and(eq(queues.tenantId, tenantId), eq(queues.musicPromptId, p.id)))
+      .limit(5);
+    for (const q of music) uses.push(`the music of queue "${q.name}"`);
+    const [consent] = await store.db
+      .select({ id: tenants.id })
+      .from(tenants)
+      .where(and(eq(tenants.id, tenantId), eq(tenants.recordingConsentPromptId, p.id)));
+    if (consent) uses.push('the recording consent setting');
+    return uses;
+  }
+
   app.delete(
     '/prompts/:id',
     {
@@ -437,10 +479,11 @@ export const promptRoutes: FastifyPluginAsyncZod = async (app) => {
       const live = await liveGraph(store.db, tenantId);
       const inLive = live ? nodesUsingPrompt(live.graph, p.id) : [];
       if (live && inLive.length) where.push(`live version ${live.version} (${inLive.join(', ')})`);
+      where.push(...(await settingsUsing(tenantId, p)));
       if (where.length)
         throw conflict(
           'prompt_in_use',
-          `prompt "${p.name}" is used by ${where.join(' and ')}; take it out of the flow (and publish) first`,
+          `prompt "${p.name}" is used by ${where.join(' and ')}; choose another prompt there first`,
         );
       const file = await store.db.transaction(async (tx) => {
         await tx.delete(audioPrompts).where(eq(audioPrompts.id, p.id));

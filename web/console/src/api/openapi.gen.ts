@@ -656,6 +656,14 @@ export interface Operations {
       }[];
     };
   };
+  // operation: GET /api/events
+  /** Live events of the company as text/event-stream (call, queue, registration, flow); administrators and supervisors */
+  'GET /api/events': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body: never;
+    response: unknown;
+  };
   // operation: GET /api/feature-codes
   /** The feature codes your phones dial (or press in a call), with their defaults */
   'GET /api/feature-codes': {
@@ -2506,6 +2514,8 @@ export interface Operations {
         language: string | null;
         voice: string | null;
         durationMs: number | null;
+        /** The stored recording's file id (uploads only): what a line's announcement settings take */
+        fileId: string | null;
         createdAt: string;
         /** The prompt as a WAV file (8 kHz, mono, 16-bit) */
         audioUrl: string;
@@ -2527,6 +2537,8 @@ export interface Operations {
       language: string | null;
       voice: string | null;
       durationMs: number | null;
+      /** The stored recording's file id (uploads only): what a line's announcement settings take */
+      fileId: string | null;
       createdAt: string;
       /** The prompt as a WAV file (8 kHz, mono, 16-bit) */
       audioUrl: string;
@@ -2575,6 +2587,8 @@ export interface Operations {
       language: string | null;
       voice: string | null;
       durationMs: number | null;
+      /** The stored recording's file id (uploads only): what a line's announcement settings take */
+      fileId: string | null;
       createdAt: string;
       /** The prompt as a WAV file (8 kHz, mono, 16-bit) */
       audioUrl: string;
@@ -2596,6 +2610,8 @@ export interface Operations {
       language: string | null;
       voice: string | null;
       durationMs: number | null;
+      /** The stored recording's file id (uploads only): what a line's announcement settings take */
+      fileId: string | null;
       createdAt: string;
       /** The prompt as a WAV file (8 kHz, mono, 16-bit) */
       audioUrl: string;
