@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -58,6 +59,11 @@ export interface LineRecording {
   outboundExternal: boolean;
   /** The person may start a recording during a call with the record-on-demand feature code. */
   onDemand: boolean;
+  /**
+   * Where recordings of this person's calls are sent (delivery_methods ids, at most 5).
+   * Rows written before delivery methods existed have none: read as [].
+   */
+  deliveryMethodIds?: string[];
 }
 export const NO_RECORDING: LineRecording = {
   inboundInternal: false,
@@ -734,5 +740,81 @@ export const recordings = pgTable(
   (t) => [
     index('recordings_tenant_started').on(t.tenantId, t.startedAt),
     index('recordings_expires').on(t.expiresAt),
+  ],
+);
+
+/** The file a delivery method sends: the recording as MP3 (encoded once) or its stereo WAV. */
+export type DeliveryFormat = 'mp3' | 'wav';
+export type DeliveryKind = 'email' | 'ftp' | 'ftps' | 'sftp';
+export interface EmailDeliverySettings {
+  addresses: string[];
+  format: DeliveryFormat;
+}
+export interface RemoteDeliverySettings {
+  host: string;
+  port: number;
+  username: string;
+  /** Where files go on the server, relative to the login folder unless it starts with /. */
+  directory: string;
+  format: DeliveryFormat;
+}
+export type DeliverySettings = EmailDeliverySettings | RemoteDeliverySettings;
+
+/**
+ * Where a tenant's recordings are sent (spec 001/003 "Delivery Methods"): email addresses,
+ * or an FTP, FTPS or SFTP server. Lines name the methods their recordings go to.
+ */
+export const deliveryMethods = pgTable(
+  'delivery_methods',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['email', 'ftp', 'ftps', 'sftp'] })
+      .$type<DeliveryKind>()
+      .notNull(),
+    settings: jsonb('settings').$type<DeliverySettings>().notNull(),
+    // The server's password (FTP, FTPS, SFTP) or private key (SFTP), needed in clear to log
+    // in; write-only in the API, never logged, audited only as changed.
+    secret: text('secret'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('delivery_methods_tenant_name').on(t.tenantId, t.name),
+    index('delivery_methods_tenant').on(t.tenantId, t.id),
+  ],
+);
+
+/** One recording to one delivery method: a persistent queue entry, retried with backoff. */
+export const recordingDeliveries = pgTable(
+  'recording_deliveries',
+  {
+    recordingId: uuid('recording_id')
+      .notNull()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    methodId: uuid('method_id')
+      .notNull()
+      .references(() => deliveryMethods.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    // Counted when an attempt starts, so a node that dies mid-attempt still counts it.
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    // When a pending delivery is next due (an attempt running holds it a while in the future).
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    deliveredAt: ts('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: 'recording_deliveries_pk', columns: [t.recordingId, t.methodId] }),
+    index('recording_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index('recording_deliveries_method').on(t.methodId),
   ],
 );
