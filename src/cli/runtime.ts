@@ -38,7 +38,7 @@ export interface Running {
 }
 
 /** Options of the PBX that are not configuration (tests: short SIP timers, digest order). */
-export type PbxOverrides = Pick<PbxOptions, 'timers' | 'digestAlgorithms'>;
+export type PbxOverrides = Pick<PbxOptions, 'timers' | 'digestAlgorithms' | 'recordingDelivery'>;
 
 export async function startServer(
   config: Config,
@@ -84,6 +84,7 @@ export async function startServer(
             await mailer.send({ to, subject: message.subject, text: message.text });
         },
         voicemail: { sendMail: (mail) => mailer.send(mail), greetingFiles: greetingFiles(store.db, storage) },
+        recordingDelivery: { sendMail: (mail) => mailer.send(mail), ...pbxOverrides.recordingDelivery },
       })
     : null;
   app.services.pbx = pbx;

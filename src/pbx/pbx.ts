@@ -35,7 +35,7 @@ import { flowHttpRequest } from './flow-http.ts';
 import { LineAuthenticator } from './line-auth.ts';
 import { type LocationService, MemoryLocationService } from './location.ts';
 import { QueueService } from './queues/queue-service.ts';
-import { RecordingService } from './recording/index.ts';
+import { RecordingService, type RecordingServiceOptions } from './recording/index.ts';
 import { Registrar } from './registrar.ts';
 import { TrunkRegistrations } from './trunk-registrations.ts';
 import type { VoicemailMailer } from './voicemail/delivery.ts';
@@ -74,6 +74,8 @@ export interface PbxOptions {
   digestAlgorithms?: DigestAlgorithm[];
   /** Voicemail's way out: new messages by mail (MP3 attached), greetings recorded by phone kept as files. */
   voicemail?: { sendMail?: VoicemailMailer; greetingFiles?: GreetingFiles };
+  /** Recordings sent by delivery methods: the mailer, and (tests) a shorter retry schedule. */
+  recordingDelivery?: RecordingServiceOptions['delivery'];
 }
 
 export class Pbx {
@@ -179,6 +181,7 @@ export class Pbx {
       liveCall: (tenantId, callId) => this.calls.calls(tenantId).find((c) => c.id === callId),
       promptSource: options.promptSource ?? (async () => undefined),
       log: this.#log,
+      delivery: options.recordingDelivery,
     });
     this.voicemail = new VoicemailService({
       db,

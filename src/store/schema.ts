@@ -757,6 +757,10 @@ export interface RemoteDeliverySettings {
   /** Where files go on the server, relative to the login folder unless it starts with /. */
   directory: string;
   format: DeliveryFormat;
+  /** SFTP: the server's host key fingerprint (SHA256:...); another key is refused. */
+  hostKeySha256?: string | null | undefined;
+  /** FTPS: false accepts a certificate that does not verify (self-signed). Default true. */
+  verifyCertificate?: boolean | undefined;
 }
 export type DeliverySettings = EmailDeliverySettings | RemoteDeliverySettings;
 

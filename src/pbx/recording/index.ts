@@ -1,3 +1,8 @@
+export { type RecordingMailer, testMail } from './delivery-mail.ts';
+export { deliveryMethodIdsOf, MAX_LINE_DELIVERY_METHODS } from './delivery-plan.ts';
+export { isPrivateKey, remoteTarget } from './delivery-send.ts';
+export { type DeliveryView, deliveriesOf, retryFailed } from './delivery-store.ts';
+export { DEFAULT_RETRY_SCHEDULE_MS, DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.ts';
 export { linePolicy, type PolicyCall } from './line-policy.ts';
 export { recordingFile, recordingPath } from './paths.ts';
 export { RecordingService, type RecordingServiceOptions } from './recording-service.ts';

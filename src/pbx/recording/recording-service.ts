@@ -17,6 +17,7 @@ import type { CallRecordings, RecordingSource } from '../calls/flow-effects.ts';
 import type { Directory } from '../directory.ts';
 import type { PbxEvent, PbxEvents } from '../events.ts';
 import { ConsentPlayer } from './consent.ts';
+import { DeliveryWorker, type DeliveryWorkerOptions } from './delivery-worker.ts';
 import { linePolicy } from './line-policy.ts';
 import { recordingPath } from './paths.ts';
 import { RetentionJob } from './retention.ts';
@@ -36,6 +37,8 @@ export interface RecordingServiceOptions {
   promptSource(tenantId: string, promptId: string): Promise<PromptSource | undefined>;
   log: Logger;
   now?: () => Date;
+  /** Delivery of completed recordings (the mailer; tests shorten the retry schedule). */
+  delivery?: Omit<DeliveryWorkerOptions, 'db' | 'dataDir' | 'log'>;
 }
 
 /** One recording of a live call, from start() until its row is complete. */
@@ -63,6 +66,8 @@ const BYTES_PER_MS = 32;
 export class RecordingService implements CallRecordings {
   readonly retention: RetentionJob;
   readonly settings: RecordingSettingsCache;
+  /** Sends completed recordings by their lines' delivery methods. */
+  readonly deliveries: DeliveryWorker;
   readonly #o: RecordingServiceOptions;
   readonly #now: () => Date;
   readonly #consent: ConsentPlayer;
@@ -81,12 +86,14 @@ export class RecordingService implements CallRecordings {
     this.#consent = new ConsentPlayer(o.media);
     this.settings = new RecordingSettingsCache(o.db);
     this.retention = new RetentionJob({ db: o.db, dataDir: o.dataDir, log: o.log });
+    this.deliveries = new DeliveryWorker({ ...o.delivery, db: o.db, dataDir: o.dataDir, log: o.log });
   }
 
   /** Follows call events (line policy, calls ending) and runs the retention job. */
   open(): void {
     this.#unsubscribe ??= this.#o.events.on((e) => this.onPbxEvent(e));
     this.retention.start();
+    this.deliveries.start();
   }
 
   /** Stops following calls and waits for the rows of recordings being closed. */
@@ -95,6 +102,7 @@ export class RecordingService implements CallRecordings {
     this.#unsubscribe = undefined;
     await this.retention.stop();
     await this.idle();
+    await this.deliveries.stop();
   }
 
   /** Resolves once no recording is being started by line policy or completed. */
@@ -317,7 +325,13 @@ export class RecordingService implements CallRecordings {
         .where(eq(recordings.id, entry.id));
     } catch (err) {
       this.#o.log.error({ err, recording: entry.id }, 'recording row not completed');
+      return;
     }
+    await this.deliveries
+      .plan({ id: entry.id, tenantId: entry.tenantId, personIds: [...entry.personIds] })
+      .catch((err: unknown) =>
+        this.#o.log.error({ err, recording: entry.id }, 'recording deliveries not queued'),
+      );
   }
 
   #track(p: Promise<void>): Promise<void> {
