@@ -186,6 +186,49 @@ describe('line policy', () => {
     expect(right).toBeGreaterThan(0.01);
   });
 
+  it('records a flow call once the line asking for it answers (the flow had answered the caller)', async () => {
+    const flow = {
+      tabs: [{ id: 'main', name: 'Main' }],
+      nodes: [
+        { id: 'entry', type: 'internal-number', name: 'Desk', config: { extension: '777' } },
+        {
+          id: 'hello',
+          type: 'play',
+          name: 'Hello',
+          config: { prompt: { kind: 'tts', text: 'Hi', language: 'en' } },
+        },
+        { id: 'ring', type: 'ring', name: 'Ring A', config: { targets: [{ kind: 'person', id: people.A }] } },
+      ],
+      edges: [
+        { id: 'e1', from: 'entry', output: 'next', to: 'hello' },
+        { id: 'e2', from: 'hello', output: 'next', to: 'ring' },
+      ],
+      layout: {},
+    };
+    const saved = await admin.put('/api/workspace', { draft: flow });
+    expect(saved.body.issues.filter((i: { severity: string }) => i.severity === 'error')).toEqual([]);
+    expect((await admin.post('/api/workspace/publish', {})).status).toBe(201);
+
+    const since = new Date();
+    forgetPhones();
+    const callee = await registeredPhone(server, 'callee_answer.xml', lines['201'] as Line);
+    await sippOk(await callerPhone(server, ours('caller_talks.xml'), lines['203'] as Line, '777'));
+    await sippOk(callee);
+    await pbx().recordings.idle();
+    const [viaFlow] = await recordedSince(since, 1);
+    // A's inbound-internal setting, applied when A answered: not at the flow's answer.
+    expect(viaFlow).toMatchObject({ source: 'line', callerNumber: '203' });
+    expect(viaFlow.personIds).toContain(people.A);
+    const [left] = decodeWav((await audio(admin, viaFlow.id)).bytes).channels.map(rms) as [number];
+    expect(left).toBeGreaterThan(0.01);
+    // The API tests below count the recordings of the other calls only.
+    expect((await admin.delete(`/api/recordings/${viaFlow.id}`)).status).toBe(204);
+    await admin.put('/api/workspace', {
+      draft: { tabs: [{ id: 'main', name: 'Main' }], nodes: [], edges: [], layout: {} },
+    });
+    expect((await admin.post('/api/workspace/publish', {})).status).toBe(201);
+  });
+
   it('does not record a call no line asks for: B records outbound calls only, C nothing', async () => {
     const since = new Date();
     await call('203', '202', ours('caller_talks.xml'), 'callee_answer.xml');
