@@ -50,19 +50,6 @@ export function useApi<K extends Op>(op: K, options: CallOptions<K>, extraKey: u
   );
 }
 
-/** Calls the API every `ms` while the page is visible, keeping the last data on errors. */
-export function usePolling<T>(load: (signal: AbortSignal) => Promise<T>, ms: number, key: unknown[] = []) {
-  const q = useQuery(load, key);
-  const { reload } = q;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, ms);
-    return () => clearInterval(timer);
-  }, [ms, reload]);
-  return q;
-}
-
 export interface ActionState {
   pending: boolean;
   error: ApiFailure | undefined;

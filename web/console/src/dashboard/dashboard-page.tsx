@@ -1,19 +1,26 @@
-// The first page after signing in. Staff see registered devices and recent calls, refreshed
-// every few seconds; agents see their own extension and where to find colleagues.
+// The first page after signing in. Staff see live calls, registered devices, queues and
+// recent calls, kept current by the company's live events (polled only while the stream is
+// down); agents see their own extension, calls and queues.
 import { call, type Response } from '../api/client.ts';
-import { useApi, usePolling } from '../api/hooks.ts';
+import { useApi, useQuery } from '../api/hooks.ts';
+import { type LiveUpdate, REFETCH, useLiveQuery } from '../api/live.ts';
 import { CALL_COLUMNS, CallRow } from '../calls/call-row.tsx';
 import { formatDateTime } from '../lib/format.ts';
 import { type Names, useNames } from '../lib/names.ts';
 import { MyQueues } from '../queues/my-queues.tsx';
+import { applyQueueEvent, loadLive } from '../queues/queue-live.tsx';
 import { loadQueues } from '../queues/queues-page.tsx';
 import { Link } from '../router.tsx';
 import { type Role, useReadyMarker, useRole, useSession } from '../session.tsx';
 import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
 import { Page, Section } from '../ui/layout.tsx';
+import { LiveIndicator } from '../ui/live-indicator.tsx';
 import { LiveCalls } from './live-calls.tsx';
 
-const REFRESH_MS = 5000;
+/** Polling period while the event stream is down. */
+const POLL_MS = 5000;
+/** Call records are written in batches about a second after the call (src/pbx/calls/cdr-writer.ts). */
+const RECORD_WRITTEN_MS = 1500;
 
 export function DashboardPage() {
   const role = useRole();
@@ -25,18 +32,49 @@ export function DashboardPage() {
   );
 }
 
+type Registrations = Response<'GET /api/registrations'>;
+
+/** A registration event: a refresh only moves a device's expiry; anything else reloads the list. */
+function applyRegistration(
+  data: Registrations | undefined,
+  e: { change: string; lineId: string; contact: string; expiresAt: string },
+): LiveUpdate<Registrations> {
+  const line = data?.items.find((l) => l.lineId === e.lineId);
+  const device = line?.devices.find((d) => d.contact === e.contact);
+  if (!data || e.change !== 'refreshed' || !device) return REFETCH;
+  return {
+    data: {
+      ...data,
+      items: data.items.map((l) =>
+        l === line
+          ? { ...l, devices: l.devices.map((d) => (d === device ? { ...d, expiresAt: e.expiresAt } : d)) }
+          : l,
+      ),
+    },
+  };
+}
+
 function StaffDashboard({ role }: { role: Role }) {
   const names = useNames();
-  const registrations = usePolling(
+  const registrations = useLiveQuery(
     (signal) => call('GET /api/registrations', { query: { limit: 200 }, signal }),
-    REFRESH_MS,
+    {
+      live: true,
+      pollMs: POLL_MS,
+      onEvent: (e, data) => (e.type === 'registration' ? applyRegistration(data, e) : undefined),
+    },
   );
-  const calls = usePolling((signal) => call('GET /api/calls', { query: { limit: 10 }, signal }), REFRESH_MS);
+  const calls = useLiveQuery((signal) => call('GET /api/calls', { query: { limit: 10 }, signal }), {
+    live: true,
+    pollMs: POLL_MS,
+    onEvent: (e) =>
+      e.type === 'call' && e.state === 'ended' ? { refetchAfterMs: RECORD_WRITTEN_MS } : undefined,
+  });
   useReadyMarker(!!registrations.data && !!calls.data);
   const lines = registrations.data?.items ?? [];
   const online = lines.filter((l) => l.status === 'online');
   return (
-    <Page title="Dashboard">
+    <Page title="Dashboard" actions={<LiveIndicator status={registrations.status} />}>
       <div className="stats">
         <div className="stat">
           <span className="stat-value">{registrations.data ? online.length : '…'}</span>
@@ -50,7 +88,7 @@ function StaffDashboard({ role }: { role: Role }) {
         </div>
       </div>
       <div className="grid-2">
-        <LiveCalls names={names.data} />
+        <LiveCalls names={names.data} live />
         <Section title="Registered devices">
           <Loaded query={registrations}>
             {() =>
@@ -67,7 +105,7 @@ function StaffDashboard({ role }: { role: Role }) {
             </p>
           ) : null}
         </Section>
-        <QueuesNow />
+        <QueuesNow live />
         <Section title="Recent calls" actions={<Link to="/calls">All calls</Link>}>
           <Loaded query={calls}>
             {(d) =>
@@ -101,16 +139,8 @@ function StaffDashboard({ role }: { role: Role }) {
   );
 }
 
-function QueuesNow() {
-  const queues = usePolling(async (signal) => {
-    const list = await loadQueues(signal);
-    const live = await Promise.all(
-      list.map((q) =>
-        call('GET /api/queues/{id}/live', { params: { id: q.id }, signal }).catch(() => undefined),
-      ),
-    );
-    return list.map((q, i) => ({ queue: q, live: live[i] }));
-  }, REFRESH_MS);
+function QueuesNow({ live }: { live: boolean }) {
+  const queues = useQuery(loadQueues, []);
   return (
     <Section title="Queues now" actions={<Link to="/queues">All queues</Link>}>
       <Loaded query={queues}>
@@ -118,26 +148,40 @@ function QueuesNow() {
           list.length === 0 ? (
             <Empty>No queues yet.</Empty>
           ) : (
-            <ul className="plain-list">
-              {list.map(({ queue, live }) => (
-                <li key={queue.id}>
-                  <Link to={`/queues/${queue.id}`}>{queue.name}</Link>{' '}
-                  {live ? (
-                    <span className="muted">
-                      {live.waiting.length} waiting · {live.availableAgents}/{live.staffedAgents} agents
-                      available · service level{' '}
-                      {live.serviceLevel.percent === null ? '—' : `${Math.round(live.serviceLevel.percent)}%`}
-                    </span>
-                  ) : (
-                    <span className="muted">live state unavailable</span>
-                  )}
-                </li>
+            <ul className="plain-list queues-now">
+              {list.map((q) => (
+                <QueueNow key={q.id} id={q.id} name={q.name} live={live} />
               ))}
             </ul>
           )
         }
       </Loaded>
     </Section>
+  );
+}
+
+function QueueNow({ id, name, live: following }: { id: string; name: string; live: boolean }) {
+  const live = useLiveQuery((signal) => loadLive(id, signal), {
+    key: [id],
+    live: following,
+    pollMs: POLL_MS,
+    onEvent: (e, data) => (e.type === 'queue' && e.queueId === id ? applyQueueEvent(data, e) : undefined),
+  });
+  const l = live.data;
+  return (
+    <li>
+      <Link to={`/queues/${id}`}>{name}</Link>{' '}
+      {l ? (
+        <span className="muted">
+          {l.waiting.length} waiting · {l.availableAgents}/{l.staffedAgents} agents available · service level{' '}
+          {l.serviceLevel.percent === null ? '—' : `${Math.round(l.serviceLevel.percent)}%`}
+        </span>
+      ) : live.error ? (
+        <span className="muted">live state unavailable</span>
+      ) : (
+        <span className="muted">…</span>
+      )}
+    </li>
   );
 }
 
@@ -206,7 +250,7 @@ function AgentDashboard() {
           <Empty>Your sign-in is not linked to a person in the directory.</Empty>
         )}
       </Section>
-      <LiveCalls names={undefined} />
+      <LiveCalls names={undefined} live={false} />
       <MyQueues />
       <Section title="Colleagues and contacts">
         <p>

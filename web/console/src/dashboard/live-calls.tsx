@@ -1,8 +1,10 @@
-// Calls in progress (refreshed every few seconds): who is on each, ringing or connected,
+// Calls in progress (loaded again on each call event; polled for agents, who have no event
+// stream, and while it is down): who is on each, ringing or connected,
 // muted or held; the host's controls for a conference: mute, hold, remove, add a party.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ApiFailure, call, type Response } from '../api/client.ts';
-import { fieldError, useAction, usePolling } from '../api/hooks.ts';
+import { fieldError, useAction } from '../api/hooks.ts';
+import { REFETCH, useLiveQuery } from '../api/live.ts';
 import { formatDuration } from '../lib/format.ts';
 import type { Names } from '../lib/names.ts';
 import { Badge, Empty, ErrorNote, Loading } from '../ui/feedback.tsx';
@@ -12,8 +14,15 @@ import { Section } from '../ui/layout.tsx';
 type LiveCall = Response<'GET /api/calls/live'>['items'][number];
 type Party = LiveCall['participants'][number];
 
-export function LiveCalls({ names }: { names: Names | undefined }) {
-  const live = usePolling((signal) => call('GET /api/calls/live', { signal }), 3000);
+export function LiveCalls({ names, live: following }: { names: Names | undefined; live: boolean }) {
+  const live = useLiveQuery((signal) => call('GET /api/calls/live', { signal }), {
+    live: following,
+    pollMs: 3000,
+    // Queue events too: an agent's phone starts or stops ringing for a waiting caller.
+    onEvent: (e) =>
+      e.type === 'call' || (e.type === 'queue' && e.change !== 'agent-state') ? REFETCH : undefined,
+  });
+  useNow(live.data?.items.length ? 1000 : 0);
   const noPbx = live.error instanceof ApiFailure && live.error.status === 503;
   return (
     <Section title="Live calls">
@@ -36,6 +45,16 @@ export function LiveCalls({ names }: { names: Names | undefined }) {
       )}
     </Section>
   );
+}
+
+/** Renders again every `ms` (0: never), so durations count up between updates. */
+function useNow(ms: number): void {
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    if (!ms) return;
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
 }
 
 function LiveCallRow({

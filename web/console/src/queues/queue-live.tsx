@@ -1,10 +1,43 @@
-// A queue live: callers waiting (and how long), agents and their states, the service level.
-import type { Response } from '../api/client.ts';
+// A queue live: callers waiting (and how long), agents and their states, the service level;
+// kept current by the live events (an agent's state and the counts come in the event, a
+// caller joining or leaving makes the state load again).
+import { call, type Response } from '../api/client.ts';
+import type { LiveEvent, LiveUpdate } from '../api/live.ts';
 import { formatDuration } from '../lib/format.ts';
 import type { Names } from '../lib/names.ts';
 import { Badge, Empty } from '../ui/feedback.tsx';
 
 export type Live = Response<'GET /api/queues/{id}/live'>;
+
+type QueueEvent = Extract<LiveEvent, { type: 'queue' }>;
+
+export const loadLive = (id: string, signal?: AbortSignal) =>
+  call('GET /api/queues/{id}/live', { params: { id }, signal });
+
+const agentIdOf = (a: Live['agents'][number]) => (a.personId ? `person:${a.personId}` : `line:${a.lineId}`);
+
+/**
+ * A queue's live state after one of its events: an agent's new state and the counts are in
+ * the event; callers (who joined, the service level when one left) are loaded again.
+ */
+export function applyQueueEvent(live: Live | undefined, e: QueueEvent): LiveUpdate<Live> {
+  if (!live || e.change !== 'agent-state' || !e.agentIds || !e.agentState) return { refetchAfterMs: 250 };
+  const ids = new Set(e.agentIds);
+  const agents = live.agents.map((a) =>
+    ids.has(agentIdOf(a))
+      ? { ...a, state: e.agentState as Live['agents'][number]['state'], pauseReason: e.pauseReason ?? null }
+      : a,
+  );
+  return {
+    data: {
+      ...live,
+      agents,
+      availableAgents: e.availableAgents,
+      // Staffed: logged in and not paused (src/pbx/queues/roster.ts).
+      staffedAgents: agents.filter((a) => a.state !== 'logged-out' && a.state !== 'paused').length,
+    },
+  };
+}
 
 const STATE_TONE: Record<string, 'ok' | 'warn' | 'bad' | 'neutral'> = {
   available: 'ok',

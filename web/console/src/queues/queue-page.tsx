@@ -1,8 +1,9 @@
-// One queue: live state (refreshed every few seconds), its members with skills and their
+// One queue: live state (from the live events for staff, polled for agents), its members with skills and their
 // login state, and its settings; deleting it (refused while a flow uses it).
 import { useState } from 'react';
 import { allPages, call, type Response } from '../api/client.ts';
-import { useAction, useApi, usePolling, useQuery } from '../api/hooks.ts';
+import { useAction, useApi, useQuery } from '../api/hooks.ts';
+import { useLiveQuery } from '../api/live.ts';
 import { fullName } from '../lib/format.ts';
 import { useNames } from '../lib/names.ts';
 import { loadPrompts } from '../prompts/prompts-page.tsx';
@@ -11,8 +12,9 @@ import { useRole } from '../session.tsx';
 import { Badge, Empty, Loaded, Saved } from '../ui/feedback.tsx';
 import { FormError, SelectField, Submit, TextField } from '../ui/forms.tsx';
 import { Confirm, Page, Section } from '../ui/layout.tsx';
+import { LiveIndicator } from '../ui/live-indicator.tsx';
 import { type Queue, type QueueBody, QueueForm } from './queue-form.tsx';
-import { LiveDetail, LiveSummary } from './queue-live.tsx';
+import { applyQueueEvent, LiveDetail, LiveSummary, loadLive } from './queue-live.tsx';
 import { loadTeams } from './queues-page.tsx';
 
 type Member = Response<'GET /api/queues/{id}/members'>['items'][number];
@@ -20,15 +22,18 @@ type Member = Response<'GET /api/queues/{id}/members'>['items'][number];
 export function QueuePage({ id }: { id: string }) {
   const role = useRole();
   const queue = useApi('GET /api/queues/{id}', { params: { id } });
-  const live = usePolling((signal) => call('GET /api/queues/{id}/live', { params: { id }, signal }), 3000, [
-    id,
-  ]);
+  const live = useLiveQuery((signal) => loadLive(id, signal), {
+    key: [id],
+    live: role !== 'agent',
+    pollMs: 3000,
+    onEvent: (e, data) => (e.type === 'queue' && e.queueId === id ? applyQueueEvent(data, e) : undefined),
+  });
   const names = useNames(role !== 'agent');
   return (
     <Loaded query={queue}>
       {(q) => (
         <Page title={q.name} actions={<Link to="/queues">All queues</Link>}>
-          <Section title="Now">
+          <Section title="Now" actions={<LiveIndicator status={live.status} />}>
             <Loaded query={live}>
               {(l) => (
                 <>

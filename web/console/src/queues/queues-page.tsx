@@ -2,16 +2,17 @@
 // signed-in agent's own queues (log in, pause, log out), and teams.
 import { useState } from 'react';
 import { allPages, call } from '../api/client.ts';
-import { useAction, usePolling, useQuery } from '../api/hooks.ts';
+import { useAction, useQuery } from '../api/hooks.ts';
+import { useLiveQuery } from '../api/live.ts';
 import { loadPrompts } from '../prompts/prompts-page.tsx';
 import { Link, navigate, setQuery, useLocation } from '../router.tsx';
 import { useRole } from '../session.tsx';
-import { Empty, Loaded } from '../ui/feedback.tsx';
+import { Empty, Loaded, Loading } from '../ui/feedback.tsx';
 import { FormError, Submit } from '../ui/forms.tsx';
 import { Dialog, Page, Section, TabBar } from '../ui/layout.tsx';
 import { MyQueues } from './my-queues.tsx';
 import { newQueue, type QueueBody, QueueForm } from './queue-form.tsx';
-import { LiveSummary } from './queue-live.tsx';
+import { applyQueueEvent, LiveSummary, loadLive } from './queue-live.tsx';
 import { Teams } from './teams.tsx';
 
 export const loadQueues = (signal?: AbortSignal) =>
@@ -58,20 +59,8 @@ export function QueuesPage() {
 }
 
 function QueueList() {
+  const role = useRole();
   const queues = useQuery(loadQueues, []);
-  const live = usePolling(
-    async (signal) => {
-      const list = queues.data ?? [];
-      const states = await Promise.all(
-        list.map((q) =>
-          call('GET /api/queues/{id}/live', { params: { id: q.id }, signal }).catch(() => undefined),
-        ),
-      );
-      return new Map(list.map((q, i) => [q.id, states[i]]));
-    },
-    5000,
-    [queues.data],
-  );
   return (
     <Loaded query={queues}>
       {(list) =>
@@ -81,19 +70,28 @@ function QueueList() {
             queue object.
           </Empty>
         ) : (
-          list.map((q) => {
-            const state = live.data?.get(q.id);
-            return (
-              <Section key={q.id} title={q.name} actions={<Link to={`/queues/${q.id}`}>Open</Link>}>
-                <p className="muted">{q.strategy}</p>
-                {state ? <LiveSummary live={state} /> : <p className="muted">Live state unavailable.</p>}
-              </Section>
-            );
-          })
+          list.map((q) => (
+            <Section key={q.id} title={q.name} actions={<Link to={`/queues/${q.id}`}>Open</Link>}>
+              <p className="muted">{q.strategy}</p>
+              <QueueSummary id={q.id} live={role !== 'agent'} />
+            </Section>
+          ))
         )
       }
     </Loaded>
   );
+}
+
+/** One queue's live counts: from its events for staff, polled for agents. */
+function QueueSummary({ id, live: following }: { id: string; live: boolean }) {
+  const live = useLiveQuery((signal) => loadLive(id, signal), {
+    key: [id],
+    live: following,
+    pollMs: 5000,
+    onEvent: (e, data) => (e.type === 'queue' && e.queueId === id ? applyQueueEvent(data, e) : undefined),
+  });
+  if (live.data) return <LiveSummary live={live.data} />;
+  return live.error ? <p className="muted">Live state unavailable.</p> : <Loading />;
 }
 
 function NewQueue({ onClose }: { onClose: () => void }) {
