@@ -227,6 +227,27 @@ describe.each(databases())('voicemail API on %s', (db) => {
     expect((await supervisor.client.get(`/api/voicemail/messages/${msg.id}`)).status).toBe(200);
   });
 
+  it("removes a deleted person's messages and greeting from disk with the box", async () => {
+    const leaving = await acme.admin.post('/api/people', { firstName: 'Lea', lastName: 'Ving' });
+    expect(leaving.status).toBe(201);
+    const box = await boxOf(acme.admin, leaving.body.id);
+    const message = await leaveMessage(box.id, '+37120000009');
+    const greeting = await acme.admin.put(
+      `/api/voicemail/boxes/${box.id}/greeting`,
+      upload(toneWav(500, 1000)),
+    );
+    expect(greeting.status).toBe(200);
+    const db = server.running.store.db;
+    const [greetingFile] = await db.select().from(files).where(eq(files.id, greeting.body.greeting.fileId));
+    expect(greetingFile).toBeDefined();
+    expect(existsSync(store.absolute(message.path))).toBe(true);
+
+    expect((await acme.admin.delete(`/api/people/${leaving.body.id}`)).status).toBe(204);
+    expect(existsSync(store.absolute(message.path))).toBe(false);
+    expect(await db.select().from(files).where(eq(files.id, greeting.body.greeting.fileId))).toHaveLength(0);
+    expect((await acme.admin.get(`/api/voicemail/boxes/${box.id}`)).status).toBe(404);
+  });
+
   it("never shows another company's boxes or messages", async () => {
     const box = await boxOf(acme.admin, acme.personId);
     const msg = await leaveMessage(box.id, '777');

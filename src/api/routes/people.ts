@@ -20,6 +20,7 @@ import {
   postalAddress,
   weeklySchedule,
 } from '../schemas.ts';
+import { voicemailLeftovers } from './voicemail.ts';
 
 type PersonRow = typeof people.$inferSelect;
 type UserRow = typeof users.$inferSelect;
@@ -87,7 +88,7 @@ const createBody = z.object(personFields).partial().required({ firstName: true, 
 const updateBody = z.object(personFields).partial().strict();
 
 export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store } = app.services;
+  const { store, files, config } = app.services;
   const read = { access: { resource: 'people' as const, access: 'read' as const } };
   const write = { access: { resource: 'people' as const, access: 'write' as const } };
 
@@ -248,7 +249,11 @@ export const peopleRoutes: FastifyPluginAsyncZod = async (app) => {
         throw conflict('cannot_remove_self', 'you cannot remove yourself');
       }
       if (row.u?.role === 'administrator') await ensureAnotherAdmin(tenantId, row.u.id);
+      const leftovers = await voicemailLeftovers(store.db, files, config.dataDir, tenantId, {
+        personId: req.params.id,
+      });
       await store.db.delete(people).where(and(eq(people.tenantId, tenantId), eq(people.id, req.params.id)));
+      await leftovers();
       await audit(store.db, req, { action: 'person.delete', resource: 'people', resourceId: req.params.id });
       return reply.status(204).send(null);
     },

@@ -15,6 +15,7 @@ import { listPage, pageOf, pageQuery } from '../pagination.ts';
 import { idParam, iso, name } from '../schemas.ts';
 import { draftJson, liveGraph, workspaceRow } from './flow-store.ts';
 import { queueAgentRoutes } from './queue-agents.ts';
+import { voicemailLeftovers } from './voicemail.ts';
 
 export const MAX_QUEUES = 200;
 export const MAX_MEMBERS = 500;
@@ -133,7 +134,7 @@ export const memberView = (m: MemberRow) => ({
 });
 
 export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { store } = app.services;
+  const { store, files, config } = app.services;
   const read = { access: { resource: 'queues' as const, access: 'read' as const } };
   const write = { access: { resource: 'queues' as const, access: 'write' as const } };
   const reload = (tenantId: string) => app.services.pbx?.queues.reload(tenantId);
@@ -304,7 +305,11 @@ export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
           'queue_in_use',
           `queue "${q.name}" is used by ${where.join(' and ')}; take it out of the flow (and publish) first`,
         );
+      const leftovers = await voicemailLeftovers(store.db, files, config.dataDir, tenantId, {
+        queueId: q.id,
+      });
       await store.db.delete(queues).where(eq(queues.id, q.id));
+      await leftovers();
       await audit(store.db, req, {
         action: 'queue.delete',
         resource: 'queues',

@@ -5,6 +5,7 @@
 // company's. Changes reach phones at once (message-waiting, RFC 3842).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -62,6 +63,26 @@ export function greetingFiles(db: Db, storage: FileStorage): GreetingFiles {
         .returning();
       if (f) await storage.delete(f.storageKey);
     },
+  };
+}
+
+/**
+ * Before a person or queue is deleted: what of its voicemail lives outside the database.
+ * The returned function, called after the delete, removes those files (the rows cascade).
+ */
+export async function voicemailLeftovers(
+  db: Db,
+  storage: FileStorage,
+  dataDir: string,
+  tenantId: string,
+  owner: { personId: string } | { queueId: string },
+): Promise<() => Promise<void>> {
+  const vm = new VoicemailStore(db, dataDir);
+  const { messagePaths, greetingFileIds } = await vm.ownerFiles(tenantId, owner);
+  const greetings = greetingFiles(db, storage);
+  return async () => {
+    await Promise.all(messagePaths.map((path) => rm(vm.absolute(path), { force: true })));
+    for (const fileId of greetingFileIds) await greetings.remove(tenantId, fileId);
   };
 }
 

@@ -185,6 +185,41 @@ export class VoicemailStore {
     return rows.length > 0;
   }
 
+  /**
+   * The files of a person's or a queue's boxes: message WAVs (relative to DATA_DIR) and
+   * greeting file ids. Read before the owner is deleted, since the rows go with it (cascade).
+   */
+  async ownerFiles(
+    tenantId: string,
+    owner: { personId: string } | { queueId: string },
+  ): Promise<{ messagePaths: string[]; greetingFileIds: string[] }> {
+    const ofOwner =
+      'personId' in owner
+        ? eq(voicemailBoxes.personId, owner.personId)
+        : eq(voicemailBoxes.queueId, owner.queueId);
+    const boxes = await this.db
+      .select({ id: voicemailBoxes.id, greeting: voicemailBoxes.greeting })
+      .from(voicemailBoxes)
+      .where(and(eq(voicemailBoxes.tenantId, tenantId), ofOwner));
+    if (boxes.length === 0) return { messagePaths: [], greetingFileIds: [] };
+    const messages = await this.db
+      .select({ path: voicemailMessages.path })
+      .from(voicemailMessages)
+      .where(
+        and(
+          eq(voicemailMessages.tenantId, tenantId),
+          inArray(
+            voicemailMessages.boxId,
+            boxes.map((b) => b.id),
+          ),
+        ),
+      );
+    return {
+      messagePaths: messages.map((m) => m.path),
+      greetingFileIds: boxes.flatMap((b) => (b.greeting.kind === 'file' ? [b.greeting.fileId] : [])),
+    };
+  }
+
   /** Deletes the row, then the file (a failure between leaves a file, never a row without one). */
   async deleteMessage(tenantId: string, id: string): Promise<MessageRow | undefined> {
     const [row] = await this.db
