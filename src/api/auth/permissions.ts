@@ -18,6 +18,8 @@ export const RESOURCES = [
   'recordings',
   'voicemail',
   'queues',
+  // Where recordings are sent (servers and their passwords): administrators only.
+  'delivery_methods',
 ] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Access = 'read' | 'write';

@@ -4,6 +4,7 @@ import { authRoutes } from './auth.ts';
 import { callRecordRoutes } from './call-records.ts';
 import { callingRoutes } from './calling.ts';
 import { contactRoutes } from './contacts.ts';
+import { deliveryMethodRoutes } from './delivery-methods.ts';
 import { eventRoutes } from './events.ts';
 import { featureCodeRoutes } from './feature-codes.ts';
 import { flowTestRoutes } from './flow-tests.ts';
@@ -48,6 +49,7 @@ export const routePlugins = [
   promptRoutes,
   queueRoutes,
   recordingRoutes,
+  deliveryMethodRoutes,
   voicemailRoutes,
   operatorRoutes,
 ];

@@ -9,6 +9,7 @@ import { lineSettings } from '../../pbx/directory.ts';
 import { generateSipPassword, lineCredentials } from '../../pbx/line-credentials.ts';
 import type { Binding } from '../../pbx/location.ts';
 import { publicHostOf } from '../../pbx/pbx.ts';
+import { deliveryMethodIdsOf, MAX_LINE_DELIVERY_METHODS } from '../../pbx/recording/index.ts';
 import { newId } from '../../store/ids.ts';
 import { files, lines, numbers, people, tenants, type WhenUnavailable } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
@@ -17,6 +18,7 @@ import { conflict, errorBodySchema, isUniqueViolation, notFound } from '../error
 import { decodeCursor, pageOf, pageQuery, toPage } from '../pagination.ts';
 import { contactNumberValue, E164_RE, e164, extension, idParam, iso } from '../schemas.ts';
 import { unprocessable } from './calling.ts';
+import { checkLineDeliveryMethods } from './delivery-methods.ts';
 
 type LineRow = typeof lines.$inferSelect;
 
@@ -45,8 +47,16 @@ const recordingSchema = z
     outboundInternal: z.boolean(),
     outboundExternal: z.boolean(),
     onDemand: z.boolean(),
+    deliveryMethodIds: z
+      .array(z.uuid('must be a delivery method id'))
+      .max(MAX_LINE_DELIVERY_METHODS, `at most ${MAX_LINE_DELIVERY_METHODS} delivery methods`)
+      .optional()
+      .describe(
+        "Where recordings of this line's calls are sent (/api/delivery-methods); left out: unchanged",
+      ),
   })
   .strict();
+const recordingView = recordingSchema.extend({ deliveryMethodIds: z.array(z.string()) });
 
 const settings = {
   callerIdName: z.string().trim().min(1, 'must not be empty').max(80).nullable(),
@@ -103,7 +113,7 @@ const lineSchema = z.object({
     z.object({ action: z.literal('forward'), to: z.string() }),
     z.object({ action: z.literal('voicemail') }),
   ]),
-  recording: recordingSchema,
+  recording: recordingView,
   ringTimeoutSeconds: z.number(),
   internalAnnouncementFileId: z.string().nullable(),
   externalAnnouncementFileId: z.string().nullable(),
@@ -152,6 +162,7 @@ export const lineRoutes: FastifyPluginAsyncZod = async (app) => {
     registrar: registrar(),
     status: bindingsOf(l.id).length > 0 ? ('online' as const) : ('offline' as const),
     ...lineSettings(l),
+    recording: { ...l.recording, deliveryMethodIds: deliveryMethodIdsOf(l.recording) },
     createdAt: iso(l.createdAt) as string,
     updatedAt: iso(l.updatedAt) as string,
   });
@@ -252,12 +263,28 @@ export const lineRoutes: FastifyPluginAsyncZod = async (app) => {
         .limit(1);
       if (!f) throw unprocessable('unknown_file', `file ${id} is not one of your company's files`, field);
     }
+    const methods = given.recording?.deliveryMethodIds;
+    if (methods) await checkLineDeliveryMethods(store.db, tenantId, methods, 'recording.deliveryMethodIds');
   }
 
-  /** The settings as columns (voicemail never gets here: checkSettings refuses it). */
-  const columns = (s: Settings) => {
-    const { whenUnavailable: wu, ...rest } = s;
-    return { ...rest, ...(wu ? { whenUnavailable: wu as WhenUnavailable } : {}) };
+  /**
+   * The settings as columns (voicemail never gets here: checkSettings refuses it). Recording
+   * settings without delivery methods keep the line's (`current`).
+   */
+  const columns = (s: Settings, current?: LineRow) => {
+    const { whenUnavailable: wu, recording, ...rest } = s;
+    return {
+      ...rest,
+      ...(wu ? { whenUnavailable: wu as WhenUnavailable } : {}),
+      ...(recording
+        ? {
+            recording: {
+              ...recording,
+              deliveryMethodIds: recording.deliveryMethodIds ?? deliveryMethodIdsOf(current?.recording),
+            },
+          }
+        : {}),
+    };
   };
 
   const reload = async () => {
@@ -437,7 +464,7 @@ export const lineRoutes: FastifyPluginAsyncZod = async (app) => {
       );
       const [l] = await store.db
         .update(lines)
-        .set({ ...columns(given), updatedAt: new Date() })
+        .set({ ...columns(given, cur), updatedAt: new Date() })
         .where(and(eq(lines.tenantId, tenantId), eq(lines.id, cur.id)))
         .returning();
       if (!l) throw notFound('line');

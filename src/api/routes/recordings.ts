@@ -9,7 +9,13 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { supervisedPeople } from '../../pbx/features/team-access.ts';
-import { deleteFile, recordingFile } from '../../pbx/recording/index.ts';
+import {
+  type DeliveryView,
+  deleteFile,
+  deliveriesOf,
+  recordingFile,
+  retryFailed,
+} from '../../pbx/recording/index.ts';
 import { isUuid } from '../../store/ids.ts';
 import { recordings } from '../../store/schema.ts';
 import { audit } from '../audit.ts';
@@ -51,9 +57,22 @@ const recordingSchema = z.object({
   durationMs: z.number().nullable(),
   bytes: z.number().nullable(),
   expiresAt: z.string().nullable().describe('When the retention job deletes it'),
+  deliveries: z
+    .array(
+      z.object({
+        methodId: z.string(),
+        methodName: z.string(),
+        kind: z.enum(['email', 'ftp', 'ftps', 'sftp']),
+        status: z.enum(['pending', 'delivered', 'failed']),
+        attempts: z.number().int(),
+        lastError: z.string().nullable(),
+        deliveredAt: z.string().nullable(),
+      }),
+    )
+    .describe("Where the recording is sent by its lines' delivery methods, and how far that got"),
 });
 
-const recordingView = (r: RecordingRow) => ({
+const recordingView = (r: RecordingRow, deliveries: DeliveryView[] = []) => ({
   id: r.id,
   callId: r.callId,
   source: r.source,
@@ -66,6 +85,7 @@ const recordingView = (r: RecordingRow) => ({
   durationMs: r.durationMs,
   bytes: r.bytes,
   expiresAt: iso(r.expiresAt),
+  deliveries,
 });
 
 // Newest first: the cursor is the (startedAt, id) of the last row shown, as for /calls.
@@ -202,7 +222,15 @@ export const recordingRoutes: FastifyPluginAsyncZod = async (app) => {
       const more = rows.length > limit;
       const items = more ? rows.slice(0, limit) : rows;
       const last = items[items.length - 1];
-      return { items: items.map(recordingView), nextCursor: more && last ? encodeCursor(last) : null };
+      const sent = await deliveriesOf(
+        store.db,
+        tenantIdOf(req),
+        items.map((r) => r.id),
+      );
+      return {
+        items: items.map((r) => recordingView(r, sent.get(r.id))),
+        nextCursor: more && last ? encodeCursor(last) : null,
+      };
     },
   );
 
@@ -217,7 +245,42 @@ export const recordingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: recordingSchema, 404: errorBodySchema },
       },
     },
-    async (req) => recordingView(await load(req, req.params.id)),
+    async (req) => {
+      const r = await load(req, req.params.id);
+      return recordingView(r, (await deliveriesOf(store.db, r.tenantId, [r.id])).get(r.id));
+    },
+  );
+
+  app.post(
+    '/recordings/:id/deliveries/:methodId/retry',
+    {
+      // Deliveries are the administrators' business, as the methods are.
+      config: { access: { resource: 'delivery_methods', access: 'write' } },
+      schema: {
+        tags: ['recordings'],
+        summary: 'Send a failed delivery again now, with the whole retry schedule before it fails again',
+        params: z.object({ id: z.uuid('must be an id'), methodId: z.uuid('must be an id') }),
+        response: { 200: recordingSchema, 404: errorBodySchema, 409: errorBodySchema },
+      },
+    },
+    async (req) => {
+      const r = await load(req, req.params.id);
+      const done = await retryFailed(store.db, r.tenantId, r.id, req.params.methodId, new Date());
+      if (done === 'missing') throw notFound('delivery');
+      if (done === 'not-failed')
+        throw conflict(
+          'delivery_not_failed',
+          'only a failed delivery can be retried; this one is pending or delivered',
+        );
+      app.services.pbx?.recordings.deliveries.kick();
+      await audit(store.db, req, {
+        action: 'recording.delivery_retry',
+        resource: 'recordings',
+        resourceId: r.id,
+        details: { methodId: req.params.methodId },
+      });
+      return recordingView(r, (await deliveriesOf(store.db, r.tenantId, [r.id])).get(r.id));
+    },
   );
 
   app.get(
