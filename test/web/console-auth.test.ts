@@ -1,10 +1,13 @@
 // The console's signed-out pages in Chromium, against the real server: the operator setup
 // link, sign-up and the emailed verification link, sign-in with a wrong and a right
 // password, password reset, an invitation accepted into an agent's console, and 2FA turned
-// on from the account page and then asked for at sign-in. These pages replace the plain
-// HTML pages the server had before the console.
+// on from the account page (its QR code read back from the pixels) and then asked for at
+// sign-in. These pages replace the plain HTML pages the server had before the console.
+
+// jsQR is CommonJS typed as ESM: Node's default import is its module object, whose .default is jsQR.
+import jsqr from 'jsqr';
 import { generate } from 'otplib';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/api/auth/accounts.ts';
 import { launchChromium } from '../helpers/browser.ts';
@@ -12,6 +15,43 @@ import { startTestServer, type TestServer, tokenFromMail } from '../helpers/serv
 import { ensureConsoleBuilt, failedLoad, watchedPage } from './console-helpers.ts';
 
 const PASSWORD = 'browser password';
+
+/** Draws an SVG element to a canvas in the page and decodes the QR code in its pixels. */
+async function readQr(svg: Locator): Promise<string | undefined> {
+  const size = 400;
+  // A function run in the page (the CSP forbids eval), whose DOM types this project lacks.
+  type InPage = {
+    XMLSerializer: new () => { serializeToString(n: unknown): string };
+    Image: new () => { src: string; decode(): Promise<void> };
+    document: {
+      createElement(tag: 'canvas'): {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): {
+          fillStyle: string;
+          fillRect(x: number, y: number, w: number, h: number): void;
+          drawImage(img: unknown, x: number, y: number, w: number, h: number): void;
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+      };
+    };
+  };
+  const rgba = await svg.evaluate(async (el, size) => {
+    const w = globalThis as unknown as InPage;
+    const img = new w.Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new w.XMLSerializer().serializeToString(el))}`;
+    await img.decode();
+    const canvas = w.document.createElement('canvas');
+    canvas.width = size;
+    canvas.height = size;
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, size, size);
+    ctx.drawImage(img, 0, 0, size, size);
+    return Array.from(ctx.getImageData(0, 0, size, size).data);
+  }, size);
+  return jsqr.default(Uint8ClampedArray.from(rgba), size, size)?.data;
+}
 
 describe('console sign-in pages, in Chromium', () => {
   let server: TestServer;
@@ -167,9 +207,17 @@ describe('console sign-in pages, in Chromium', () => {
     await page.getByLabel('Password', { exact: true }).fill('another browser password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'bea@browser.example' }).click();
+    const setup = page.waitForResponse((r) => r.url().endsWith('/api/me/totp/setup'));
     await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
-    const secret = ((await page.locator('.secret code').textContent()) ?? '').replace(/\s/g, '');
-    expect(secret.length).toBeGreaterThan(10);
+    const { otpauthUri } = (await (await setup).json()) as { otpauthUri: string };
+    // The QR code, read back from the pixels as a phone's camera would, is the setup link...
+    const qr = page.getByRole('img', { name: /QR code of the setup key/ });
+    const decoded = await readQr(qr);
+    expect(decoded).toBe(otpauthUri);
+    await screenshot('account-2fa-setup');
+    // ...and its secret, the key shown for typing, makes the codes that turn 2FA on.
+    const secret = new URL(decoded ?? '').searchParams.get('secret') ?? '';
+    expect(((await page.locator('.secret code').textContent()) ?? '').replace(/\s/g, '')).toBe(secret);
     await page.getByLabel('Code from the app').fill(await generate({ secret }));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await expect.poll(() => page.locator('.codes li').count()).toBeGreaterThan(3);

@@ -1,12 +1,14 @@
 // The signed-in user's own account: password, and two-factor authentication (enrol with an
 // authenticator app, recovery codes, turn off).
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { call } from '../api/client.ts';
 import { fieldError, useAction } from '../api/hooks.ts';
 import { useSession } from '../session.tsx';
-import { Badge, Saved } from '../ui/feedback.tsx';
+import { Badge, Loading, Saved } from '../ui/feedback.tsx';
 import { FormError, Submit, TextField } from '../ui/forms.tsx';
 import { Page, Section } from '../ui/layout.tsx';
+
+const TotpQr = lazy(() => import('./totp-qr.tsx'));
 
 export function AccountPage() {
   const { me } = useSession();
@@ -162,9 +164,12 @@ function TwoFactor() {
       {!enabled && setup ? (
         <form onSubmit={enable} noValidate className="narrow">
           <p>
-            Add this key to your authenticator app (or <a href={setup.otpauthUri}>open it in the app</a>),
-            then enter the code it shows.
+            Scan this code with your authenticator app (or <a href={setup.otpauthUri}>open it in the app</a>,
+            or type the key below), then enter the code it shows.
           </p>
+          <Suspense fallback={<Loading label="Drawing the QR code…" />}>
+            <TotpQr uri={setup.otpauthUri} />
+          </Suspense>
           <p className="secret">
             Setup key: <code>{setup.secret.replace(/(.{4})/g, '$1 ').trim()}</code>
           </p>
