@@ -171,10 +171,12 @@ export class DeliveryWorker {
     if (!row) return;
     const { recording, method } = row;
     const where = { recording: recording.id, method: method.id, kind: method.kind, attempt: d.attempts };
+    let onStop = () => {};
     const stopped = new Promise<'stopped'>((resolve) => {
-      if (signal.aborted) resolve('stopped');
-      else signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+      onStop = () => resolve('stopped');
     });
+    if (signal.aborted) onStop();
+    else signal.addEventListener('abort', onStop, { once: true });
     const sending = sendRecording(method, recording, {
       files: this.#files,
       sendMail: this.#o.sendMail,
@@ -193,6 +195,9 @@ export class DeliveryWorker {
       }
       await this.#failed(d, e, method.secret, where);
       return;
+    } finally {
+      // The signal lives as long as the worker: each attempt takes its listener with it.
+      signal.removeEventListener('abort', onStop);
     }
     if (outcome === 'stopped') {
       sending.catch(() => {});
