@@ -17,8 +17,9 @@ export class FtpSession implements RemoteSession {
     private readonly target: RemoteTarget,
     timeoutMs: number,
   ) {
-    // basic-ftp's timeout is per step (idle time on a socket); the caller bounds the total.
-    this.client = new Client(timeoutMs);
+    // basic-ftp's timeout is per step (idle time on a socket); the caller bounds the total
+    // and closes the connection itself, so this only has to be later than the caller's.
+    this.client = new Client(timeoutMs + 1000);
     this.client.ftp.verbose = false;
     this.where = `${target.protocol.toUpperCase()} server ${target.host}:${target.port}`;
   }

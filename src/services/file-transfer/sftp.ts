@@ -58,6 +58,9 @@ export class SftpSession implements RemoteSession {
             fail(new FileTransferError('connect', `${this.where} does not offer SFTP: ${messageOf(err)}`));
             return;
           }
+          // Failures reach the callbacks of the pending requests; an 'error' event without a
+          // listener would throw instead.
+          sftp.on('error', () => undefined);
           this.sftp = sftp;
           settled = true;
           resolve();
