@@ -68,29 +68,32 @@ export async function startFtpServer(
   const username = 'recordings';
   const password = `pw-${Math.random().toString(36).slice(2, 12)}`;
   let certificate: string | undefined;
-  if (options.tls) {
-    const cert = join(work, 'cert.pem');
-    const key = join(work, 'key.pem');
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
-    certificate = await readFile(cert, 'utf8');
-  }
   try {
+    if (options.tls) {
+      await run(PYTHON, ['-c', 'import OpenSSL']).catch(() => {
+        throw new Error('the FTPS test server needs python3-openssl (pyftpdlib builds its TLS on pyOpenSSL)');
+      });
+      const cert = join(work, 'cert.pem');
+      const key = join(work, 'key.pem');
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ]);
+      certificate = await readFile(cert, 'utf8');
+    }
     const { port, child } = await startOnFreePort(
       (port) =>
         options.tls
