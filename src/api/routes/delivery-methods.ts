@@ -306,10 +306,22 @@ export const deliveryMethodRoutes: FastifyPluginAsyncZod = async (app) => {
     return m;
   }
 
-  const nameTaken = (err: unknown, given: string) =>
-    isUniqueViolation(err, 'delivery_methods_tenant_name')
-      ? conflict('delivery_method_name_taken', `a delivery method named "${given}" already exists`, 'name')
-      : err;
+  /**
+   * A failed write as the API answers it. A query error lists the query's parameters, the
+   * secret among them: it is replaced by one that says only what the database said.
+   */
+  const writeFailed = (err: unknown, given: string) => {
+    if (isUniqueViolation(err, 'delivery_methods_tenant_name'))
+      return conflict(
+        'delivery_method_name_taken',
+        `a delivery method named "${given}" already exists`,
+        'name',
+      );
+    const cause = (err as { cause?: unknown } | null)?.cause;
+    return new Error(
+      `delivery method not saved: ${cause instanceof Error ? cause.message : 'database error'}`,
+    );
+  };
 
   const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema };
 
@@ -365,7 +377,7 @@ export const deliveryMethodRoutes: FastifyPluginAsyncZod = async (app) => {
           })
           .returning();
       } catch (err) {
-        throw nameTaken(err, b.name);
+        throw writeFailed(err, b.name);
       }
       if (!m) throw new Error('insert returned nothing');
       await audit(store.db, req, {
@@ -422,7 +434,7 @@ export const deliveryMethodRoutes: FastifyPluginAsyncZod = async (app) => {
           .where(and(eq(deliveryMethods.tenantId, tenantId), eq(deliveryMethods.id, cur.id)))
           .returning();
       } catch (err) {
-        throw nameTaken(err, b.name ?? cur.name);
+        throw writeFailed(err, b.name ?? cur.name);
       }
       if (!m) throw notFound('delivery method');
       await audit(store.db, req, {
