@@ -71,27 +71,34 @@ export class SftpSession implements RemoteSession {
       this.conn.on('keyboard-interactive', (_name, _instructions, _lang, prompts, finish) => {
         finish(prompts.map(() => password ?? ''));
       });
-      this.started = true;
-      this.conn.connect({
-        host,
-        port,
-        username,
-        ...(password ? { password, tryKeyboard: true } : {}),
-        ...(privateKey ? { privateKey } : {}),
-        // Our caller's deadline is the real bound; this only keeps ssh2 from waiting forever
-        // on its own, so it is set just past it.
-        readyTimeout: this.timeoutMs + 1000,
-        // No known-hosts store yet: any key is accepted unless one is pinned (see top).
-        hostVerifier: (key: Buffer) => {
-          const body = createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
-          this.seenHostKey = `SHA256:${body}`;
-          if (pinned && body !== pinned) {
-            this.hostKeyMismatch = true;
-            return false;
-          }
-          return true;
-        },
-      });
+      try {
+        this.conn.connect({
+          host,
+          port,
+          username,
+          ...(password ? { password, tryKeyboard: true } : {}),
+          ...(privateKey ? { privateKey } : {}),
+          // Our caller's deadline is the real bound; this only keeps ssh2 from waiting forever
+          // on its own, so it is set just past it.
+          readyTimeout: this.timeoutMs + 1000,
+          // No known-hosts store yet: any key is accepted unless one is pinned (see top).
+          hostVerifier: (key: Buffer) => {
+            const body = createHash('sha256').update(key).digest('base64').replace(/=+$/, '');
+            this.seenHostKey = `SHA256:${body}`;
+            if (pinned && body !== pinned) {
+              this.hostKeyMismatch = true;
+              return false;
+            }
+            return true;
+          },
+        });
+        // From here on the connection has a socket, whose 'close' close() waits for.
+        this.started = true;
+      } catch (err) {
+        // ssh2 checks its settings before it connects (the key was already read by the
+        // input checks, so this is not expected).
+        fail(new FileTransferError('invalid', `${this.where}: cannot start SSH: ${messageOf(err)}`));
+      }
     });
   }
 
