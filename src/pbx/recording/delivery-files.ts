@@ -72,6 +72,11 @@ export class DeliveryFiles {
     return made;
   }
 
+  /** Forgets every file (nothing is being sent). */
+  clear(): void {
+    this.#kept.clear();
+  }
+
   /** Forgets the recording's files (its deliveries are done). */
   forget(recordingId: string): void {
     for (const key of [...this.#kept.keys()]) if (key.startsWith(`${recordingId}.`)) this.#kept.delete(key);

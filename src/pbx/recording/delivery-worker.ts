@@ -137,6 +137,8 @@ export class DeliveryWorker {
           this.#running.add(run);
         }
       } while (this.#again && this.#started);
+      // Idle: the files kept for deliveries of the same recording are not needed any more.
+      if (this.#running.size === 0) this.#files.clear();
       if (this.#started && this.#running.size < this.#concurrency) await this.#armTimer();
     } catch (err) {
       this.#o.log.error({ err }, 'recording delivery queue unreadable');
