@@ -130,10 +130,15 @@ export class DeliveryWorker {
             await releaseClaim(this.#o.db, claimed, this.#now());
             break;
           }
-          const run: Promise<void> = this.#attempt(claimed).finally(() => {
-            this.#running.delete(run);
-            this.kick();
-          });
+          const run: Promise<void> = this.#attempt(claimed)
+            .catch((err: unknown) =>
+              // The database failed us mid-attempt: the row's hold runs out and it is tried again.
+              this.#o.log.error({ err, recording: claimed.recordingId }, 'recording delivery attempt failed'),
+            )
+            .finally(() => {
+              this.#running.delete(run);
+              this.kick();
+            });
           this.#running.add(run);
         }
       } while (this.#again && this.#started);
