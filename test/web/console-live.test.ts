@@ -101,8 +101,10 @@ describe('the dashboard live from the event stream, in Chromium', () => {
     // Live means no polling: over more than a polling period nothing is asked again.
     await page.waitForTimeout(1000);
     const settled = gets.snapshot();
-    await page.waitForTimeout(POLL_MS + 1500);
+    // (Longer than the server's 10 s idle-socket timeout too: a quiet stream must stay open.)
+    await page.waitForTimeout(Math.max(POLL_MS, 10_000) + 2000);
     expect(gets.snapshot()).toEqual(settled);
+    expect(await page.locator('.live-indicator').textContent()).toBe('Live');
     const livePath = `/api/queues/${queueId}/live`;
     expect(gets.of(livePath)).toBeGreaterThanOrEqual(1);
 

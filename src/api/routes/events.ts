@@ -42,6 +42,10 @@ export const eventRoutes: FastifyPluginAsyncZod = async (app) => {
       const tenantId = tenantIdOf(req);
       const raw = reply.raw;
       reply.hijack();
+      // The server drops sockets idle for connectionTimeout (10 s, src/api/server.ts), less
+      // than the keep-alive period: a quiet stream would be cut mid-response. The keep-alive
+      // writes find a dead peer instead.
+      req.raw.socket.setTimeout(0);
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
