@@ -3,7 +3,7 @@
 # Idempotent: packages already present are skipped, so a second run costs seconds.
 set -euo pipefail
 
-packages=(sip-tester baresip-core chromium postgresql kamailio python3-pyftpdlib openssh-server openssh-sftp-server)
+packages=(sip-tester baresip-core chromium postgresql kamailio python3-pyftpdlib python3-openssl openssh-server openssh-sftp-server)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
