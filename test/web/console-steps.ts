@@ -62,7 +62,15 @@ export interface CreatedLine {
  */
 export async function addPersonWithLine(
   page: Page,
-  p: { first: string; last: string; department: string; extension: string; recordInbound: boolean },
+  p: {
+    first: string;
+    last: string;
+    department: string;
+    extension: string;
+    recordInbound: boolean;
+    /** An uploaded prompt's name, played to colleagues this line calls. */
+    internalAnnouncement?: string;
+  },
 ): Promise<CreatedLine> {
   await go(page, 'People', 'People');
   await page.getByRole('link', { name: 'Add a person' }).click();
@@ -75,6 +83,10 @@ export async function addPersonWithLine(
   await page.getByLabel('Internal number (extension)').fill(p.extension);
   await page.getByLabel('When unavailable').selectOption('voicemail');
   if (p.recordInbound) await page.getByLabel('Inbound external calls').check();
+  if (p.internalAnnouncement) {
+    await page.getByLabel('Internal announcement').selectOption({ label: p.internalAnnouncement });
+    await page.getByRole('button', { name: `Play ${p.internalAnnouncement}` }).waitFor();
+  }
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('heading', { name: `${p.first} ${p.last} is added` }).waitFor();
   const value = async (term: string) =>
@@ -87,6 +99,41 @@ export async function addPersonWithLine(
     password: await value('Password'),
     domain: await value('Domain'),
   };
+}
+
+/** A 16-bit mono PCM WAV of a sine tone, as a person's recorded greeting would be uploaded. */
+export function toneWav(ms: number, rate = 8000, hz = 440): Buffer {
+  const n = Math.round((rate * ms) / 1000);
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++)
+    data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate)), i * 2);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+/** Uploads a recording to the audio library from its page. */
+export async function uploadPrompt(page: Page, name: string, wav: Buffer): Promise<void> {
+  await go(page, 'Audio library', 'Audio library');
+  const form = page.locator('form', { has: page.getByLabel('Audio file') });
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form
+    .getByLabel('Audio file')
+    .setInputFiles({ name: 'greeting.wav', mimeType: 'audio/wav', buffer: wav });
+  await form.getByRole('button', { name: 'Upload' }).click();
+  await page.getByText(`Added “${name}”.`).waitFor();
 }
 
 /** Drags a palette entry onto the canvas at a point of the canvas. */

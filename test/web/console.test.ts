@@ -1,5 +1,6 @@
 // The console end to end, in Chromium against the real server with SIP on: an administrator
-// signs up, buys a number, adds two people with lines through the create-user wizard, draws
+// signs up, buys a number, adds two people with lines through the create-user wizard (one
+// with an announcement from an uploaded prompt, set again on a person's page), draws
 // a flow (number → menu → 1 records and rings Anna, 2 or no answer goes to voicemail),
 // simulates it, keeps the simulation as a flow test, publishes it; then the carrier (sipp on
 // 127.0.0.3) calls the number and presses 1, Anna's phone (sipp registered with the password
@@ -24,6 +25,8 @@ import {
   go,
   selectNode,
   signUp,
+  toneWav,
+  uploadPrompt,
   waitForHeading,
 } from './console-steps.ts';
 
@@ -97,6 +100,8 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.locator('tbody').getByText(NUMBER).waitFor();
     await w.screenshot('03-numbers-own');
 
+    // An uploaded greeting to announce calls with (line announcements take uploaded prompts).
+    await uploadPrompt(page, 'Welcome tone', toneWav(800));
     lines.anna = await addPersonWithLine(page, {
       first: 'Anna',
       last: 'Sales',
@@ -113,6 +118,7 @@ describe('the console end to end, in Chromium with a real call', () => {
       department: 'Support',
       extension: '202',
       recordInbound: false,
+      internalAnnouncement: 'Welcome tone',
     });
     await go(page, 'People', 'People');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
@@ -120,7 +126,33 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByRole('link', { name: 'Anna Sales' }).click();
     await waitForHeading(page, 'Anna Sales');
     await page.getByText('No phone is registered on this line.').waitFor();
+    // Anna's line, edited on her page: her outside calls are announced with the greeting.
+    await page.getByLabel('External announcement').selectOption({ label: 'Welcome tone' });
+    await page.getByRole('button', { name: 'Play Welcome tone' }).waitFor();
+    await page.getByRole('button', { name: 'Save line' }).click();
+    await page.getByText('Line saved.').waitFor();
     await w.screenshot('06-person');
+    // The API has both announcements as the uploaded prompt's file.
+    const api = server.client();
+    expect((await api.post('/api/auth/login', { email: EMAIL, password: PASSWORD })).status).toBe(200);
+    const prompt = (await api.get('/api/prompts')).body.items.find(
+      (p: { name: string }) => p.name === 'Welcome tone',
+    );
+    expect(prompt.fileId).toEqual(expect.any(String));
+    const byUser = new Map(
+      (await api.get('/api/lines?limit=50')).body.items.map((l: { sipUsername: string }) => [
+        l.sipUsername,
+        l,
+      ]),
+    );
+    expect(byUser.get('201')).toMatchObject({
+      externalAnnouncementFileId: prompt.fileId,
+      internalAnnouncementFileId: null,
+    });
+    expect(byUser.get('202')).toMatchObject({
+      internalAnnouncementFileId: prompt.fileId,
+      externalAnnouncementFileId: null,
+    });
     expect(w.errors).toEqual([]);
   }, 120_000);
 

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { call } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
+import { loadPrompts } from '../prompts/prompts-page.tsx';
 import { Link, navigate } from '../router.tsx';
 import { ErrorNote, Loading } from '../ui/feedback.tsx';
 import { CheckField, FormError, SelectField, Submit } from '../ui/forms.tsx';
@@ -39,6 +40,7 @@ export function CreatePersonPage() {
   const action = useAction();
   const numbers = useQuery(loadNumbers, []);
   const codes = useQuery((signal) => call('GET /api/feature-codes', { signal }), []);
+  const prompts = useQuery(loadPrompts, []);
 
   const save = async () => {
     let personRefused: string | undefined;
@@ -170,6 +172,7 @@ export function CreatePersonPage() {
               error={action.error}
               numbers={numbers.data ?? []}
               featureCode={codes.data?.codes.recordOnDemand}
+              prompts={prompts.data ?? (prompts.error ? [] : undefined)}
             />
             <FormError
               error={action.error}
@@ -182,6 +185,8 @@ export function CreatePersonPage() {
                 'callerIdName',
                 'ringTimeoutSeconds',
                 'destination',
+                'internalAnnouncementFileId',
+                'externalAnnouncementFileId',
               ]}
             />
             <div className="form-actions">

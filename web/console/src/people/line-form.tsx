@@ -4,6 +4,7 @@
 import type { ApiFailure, Response } from '../api/client.ts';
 import { fieldError } from '../api/hooks.ts';
 import { CheckField, SelectField, TextField } from '../ui/forms.tsx';
+import { AnnouncementField, type LibraryPrompt } from './announcement-field.tsx';
 
 export type CompanyNumber = Response<'GET /api/numbers'>['items'][number];
 export type Line = Response<'GET /api/lines/{id}'>;
@@ -21,6 +22,9 @@ export interface LineDraft {
   externalCallsAllowed: boolean;
   externalCallerIds: string[];
   internalCallerId: string;
+  /** File ids of uploaded prompts ('' none). */
+  internalAnnouncementFileId: string;
+  externalAnnouncementFileId: string;
   recording: Line['recording'];
 }
 
@@ -45,6 +49,8 @@ export function newLineDraft(extension = ''): LineDraft {
     externalCallsAllowed: false,
     externalCallerIds: [],
     internalCallerId: '',
+    internalAnnouncementFileId: '',
+    externalAnnouncementFileId: '',
     recording: { ...NO_RECORDING },
   };
 }
@@ -68,6 +74,8 @@ export function draftOfLine(
     externalCallsAllowed: line.externalCallsAllowed,
     externalCallerIds: line.externalCallerIds,
     internalCallerId: line.internalCallerId ?? '',
+    internalAnnouncementFileId: line.internalAnnouncementFileId ?? '',
+    externalAnnouncementFileId: line.externalAnnouncementFileId ?? '',
     recording: line.recording,
   };
 }
@@ -85,6 +93,8 @@ export function lineSettings(d: LineDraft) {
     externalCallsAllowed: d.externalCallsAllowed,
     externalCallerIds: d.externalCallerIds,
     internalCallerId: d.internalCallerId.trim() || null,
+    internalAnnouncementFileId: d.internalAnnouncementFileId || null,
+    externalAnnouncementFileId: d.externalAnnouncementFileId || null,
     recording: d.recording,
   };
 }
@@ -109,11 +119,14 @@ export function LineForm({
   numbers,
   lineId,
   featureCode,
+  prompts,
 }: {
   value: LineDraft;
   onChange: (d: LineDraft) => void;
   error: ApiFailure | undefined;
   numbers: CompanyNumber[];
+  /** The audio library (undefined while it loads). */
+  prompts: LibraryPrompt[] | undefined;
   lineId?: string | undefined;
   /** The dialled code that turns on recording during a call, when known. */
   featureCode?: string | undefined;
@@ -254,6 +267,24 @@ export function LineForm({
             onValue={(v) => set('callerIdName', v)}
             hint="Shown with the number (empty: the person's name)."
             error={err('callerIdName')}
+          />
+        </div>
+        <div className="row">
+          <AnnouncementField
+            label="Internal announcement"
+            hint="Played to a colleague this line calls when they answer, before the call connects."
+            value={value.internalAnnouncementFileId}
+            onValue={(v) => set('internalAnnouncementFileId', v)}
+            prompts={prompts}
+            error={err('internalAnnouncementFileId')}
+          />
+          <AnnouncementField
+            label="External announcement"
+            hint="Played to an outside number this line calls when it answers, before the call connects."
+            value={value.externalAnnouncementFileId}
+            onValue={(v) => set('externalAnnouncementFileId', v)}
+            prompts={prompts}
+            error={err('externalAnnouncementFileId')}
           />
         </div>
       </fieldset>

@@ -4,10 +4,12 @@ import { useEffect, useState } from 'react';
 import { call } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import { formatDateTime } from '../lib/format.ts';
+import { loadPrompts } from '../prompts/prompts-page.tsx';
 import { canWrite, useRole } from '../session.tsx';
 import { Badge, Empty, Loaded, Saved } from '../ui/feedback.tsx';
 import { FormError, Submit } from '../ui/forms.tsx';
 import { Confirm, Section } from '../ui/layout.tsx';
+import type { LibraryPrompt } from './announcement-field.tsx';
 import { LineCredentials, type LineWithPassword } from './line-credentials.tsx';
 import {
   draftOfLine,
@@ -30,23 +32,26 @@ const LINE_FIELDS = [
   'ringTimeoutSeconds',
   'destination',
   'emails',
+  'internalAnnouncementFileId',
+  'externalAnnouncementFileId',
 ];
 
 export function PersonLine({ person, onPersonChanged }: { person: Person; onPersonChanged: () => void }) {
   const role = useRole();
   const data = useQuery(
     async (signal) => {
-      const [lines, numbers, codes] = await Promise.all([
+      const [lines, numbers, codes, prompts] = await Promise.all([
         call('GET /api/lines', { query: { personId: person.id, limit: 1 }, signal }),
         canWrite(role, 'people') ? loadNumbers(signal) : Promise.resolve([]),
         call('GET /api/feature-codes', { signal }).catch(() => undefined),
+        canWrite(role, 'people') ? loadPrompts(signal).catch(() => []) : Promise.resolve([]),
       ]);
       const line = lines.items[0];
       const box =
         line && canWrite(role, 'people')
           ? await voicemailBoxOf(person.id, signal).catch(() => undefined)
           : undefined;
-      return { line, numbers, box, recordCode: codes?.codes.recordOnDemand };
+      return { line, numbers, box, recordCode: codes?.codes.recordOnDemand, prompts };
     },
     [person.id],
   );
@@ -75,6 +80,7 @@ type LineData = {
   numbers: Awaited<ReturnType<typeof loadNumbers>>;
   box: Awaited<ReturnType<typeof voicemailBoxOf>>;
   recordCode: string | undefined;
+  prompts: LibraryPrompt[];
 };
 
 function LineEditor({
@@ -160,6 +166,7 @@ function LineEditor({
             numbers={numbers}
             lineId={line?.id}
             featureCode={data.recordCode}
+            prompts={data.prompts}
           />
           <FormError error={action.error} atFields={LINE_FIELDS} />
           <div className="form-actions">
