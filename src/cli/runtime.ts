@@ -10,13 +10,17 @@ import { Pbx, type PbxOptions } from '../pbx/pbx.ts';
 import { LocalFileStorage } from '../services/files.ts';
 import { OutboxMailer, SmtpMailer } from '../services/mail.ts';
 import { openStore, type Store, storeLocationFromConfig } from '../store/database.ts';
+import { serializeLoggedError } from '../store/query-errors.ts';
 import { audioPrompts, files, oneTimeTokens, users } from '../store/schema.ts';
 
-export function createLogger(config: Config): Logger {
-  return pino({
+/** The process logger (stdout unless a destination is given): no credentials, no query values. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options = {
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password'],
-  });
+    serializers: { err: serializeLoggedError },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export async function openMigratedStore(config: Config, logger: Logger): Promise<Store> {
