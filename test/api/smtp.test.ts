@@ -1,38 +1,23 @@
 // With SMTP_URL set, mail leaves through a real SMTP server instead of the outbox.
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MailSink, type ReceivedMail, startMailSink } from '../helpers/mail-sink.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 describe('mail over SMTP', () => {
-  const received: { to: string[]; data: string }[] = [];
-  let smtp: SMTPServer;
+  let received: ReceivedMail[] = [];
+  let sink: MailSink;
   let server: TestServer;
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let data = '';
-        stream.on('data', (d) => {
-          data += d;
-        });
-        stream.on('end', () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const { port } = smtp.server.address() as AddressInfo;
+    sink = await startMailSink();
+    received = sink.mails;
     server = await startTestServer('pglite', {
-      smtpUrl: `smtp://127.0.0.1:${port}`,
+      smtpUrl: sink.url,
       mailFrom: 'PBX <pbx@switchboard.example>',
     });
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await sink?.close();
   });
 
   it('sends the verification email to the SMTP server, and keeps no outbox', async () => {

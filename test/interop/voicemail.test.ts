@@ -5,10 +5,8 @@
 // short) and listen to the box with its PIN and keys sent as RFC 4733 events (`sndcode`).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMp3 } from '../../src/media/audio/mp3.ts';
 import { encodeWav } from '../../src/media/audio/wav.ts';
@@ -18,6 +16,7 @@ import { PASSWORD } from '../helpers/accounts.ts';
 import { BARESIP_BIN, type Baresip, type BaresipEvent, startBaresip } from '../helpers/baresip.ts';
 import type { ApiClient } from '../helpers/client.ts';
 import { createExtensions, type Extension, extensionPhone } from '../helpers/extensions.ts';
+import { type MailSink, type ReceivedMail, startMailSink } from '../helpers/mail-sink.ts';
 import { startTestServer, type TestServer, tokenFromMail } from '../helpers/server.ts';
 import { checkToneInSamples, toneInWav, wavSamples } from '../helpers/tone.ts';
 import { sine } from '../media/rtp-peer.ts';
@@ -29,12 +28,12 @@ const GREETING_HZ = 500;
 
 let server: TestServer;
 let admin: ApiClient;
-let smtp: SMTPServer;
+let sink: MailSink;
 let work = '';
 let exts = new Map<string, Extension>();
 let boxId = '';
 let greetingFileId = '';
-const mails: { to: string[]; data: string }[] = [];
+let mails: ReceivedMail[] = [];
 const running: Baresip[] = [];
 
 const pbx = () => server.running.pbx as Pbx;
@@ -180,27 +179,13 @@ async function publishFlow(): Promise<void> {
 describe.skipIf(!existsSync(BARESIP_BIN))('voicemail with real phones', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'voicemail-'));
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      size: 20 * 1024 * 1024,
-      onData(stream, session, callback) {
-        let data = '';
-        stream.on('data', (d: Buffer) => {
-          data += d.toString('latin1');
-        });
-        stream.on('end', () => {
-          mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    sink = await startMailSink();
+    mails = sink.mails;
     server = await startTestServer(
       'pglite',
       {
         sipEnabled: true,
-        smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+        smtpUrl: sink.url,
         mailFrom: 'PBX <pbx@switchboard.example>',
       },
       // sipp (the lamp) answers only MD5 challenges.
@@ -223,7 +208,7 @@ describe.skipIf(!existsSync(BARESIP_BIN))('voicemail with real phones', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await sink?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

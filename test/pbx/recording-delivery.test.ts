@@ -12,7 +12,6 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Running, startServer } from '../../src/cli/runtime.ts';
 import { decodeMp3 } from '../../src/media/audio/mp3.ts';
@@ -29,6 +28,7 @@ import {
   startSftpServer,
 } from '../helpers/file-servers.ts';
 import type { Line } from '../helpers/lines.ts';
+import { type MailSink, type ReceivedMail, startMailSink } from '../helpers/mail-sink.ts';
 import { startTestServer, type TestServer, tokenFromMail } from '../helpers/server.ts';
 import { callerPhone, registeredPhone, sippOk } from '../helpers/sipp-phones.ts';
 
@@ -50,11 +50,11 @@ let url = '';
 let admin: ApiClient;
 let adminEmail = '';
 let tenantId = '';
-let smtp: SMTPServer;
+let sink: MailSink;
 let ftp: FtpServer;
 let ftps: FtpServer;
 let sftp: SftpServer;
-const mails: { to: string[]; data: string }[] = [];
+let mails: ReceivedMail[] = [];
 const lines: Record<string, Line> = {};
 const people: Record<string, string> = {};
 const methods: Record<string, string> = {};
@@ -245,28 +245,14 @@ async function expectTheCall(mp3: Uint8Array, durationMs: number): Promise<void>
 }
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    size: 30 * 1024 * 1024,
-    onData(stream, session, callback) {
-      let data = '';
-      stream.on('data', (d: Buffer) => {
-        data += d.toString('latin1');
-      });
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  sink = await startMailSink();
+  mails = sink.mails;
   [ftp, ftps, sftp] = await Promise.all([startFtpServer(), startFtpServer({ tls: true }), startSftpServer()]);
   server = await startTestServer(
     'pglite',
     {
       sipEnabled: true,
-      smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      smtpUrl: sink.url,
       mailFrom: 'PBX <pbx@switchboard.example>',
     },
     // sipp answers only MD5 challenges; failed deliveries retried after a second.
@@ -313,7 +299,7 @@ afterAll(async () => {
   await running?.close().catch(() => {});
   if (server) await rm(server.config.dataDir, { recursive: true, force: true });
   await Promise.all([ftp?.stop(), ftps?.stop(), sftp?.stop()]);
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await sink?.close();
 });
 
 describe('a recorded call goes to every method of the lines on it', () => {
