@@ -70,6 +70,8 @@ export async function addPersonWithLine(
     recordInbound: boolean;
     /** An uploaded prompt's name, played to colleagues this line calls. */
     internalAnnouncement?: string;
+    /** Names of the delivery methods the line's recordings go to. */
+    deliveryMethods?: string[];
   },
 ): Promise<CreatedLine> {
   await go(page, 'People', 'People');
@@ -83,6 +85,7 @@ export async function addPersonWithLine(
   await page.getByLabel('Internal number (extension)').fill(p.extension);
   await page.getByLabel('When unavailable').selectOption('voicemail');
   if (p.recordInbound) await page.getByLabel('Inbound external calls').check();
+  for (const name of p.deliveryMethods ?? []) await page.getByLabel(name, { exact: true }).check();
   if (p.internalAnnouncement) {
     await page.getByLabel('Internal announcement').selectOption({ label: p.internalAnnouncement });
     await page.getByRole('button', { name: `Play ${p.internalAnnouncement}` }).waitFor();
@@ -134,6 +137,21 @@ export async function uploadPrompt(page: Page, name: string, wav: Buffer): Promi
     .setInputFiles({ name: 'greeting.wav', mimeType: 'audio/wav', buffer: wav });
   await form.getByRole('button', { name: 'Upload' }).click();
   await page.getByText(`Added “${name}”.`).waitFor();
+}
+
+/** Settings → Delivery methods → Add: fills the dialog's labelled fields, then saves. */
+export async function addDeliveryMethod(
+  page: Page,
+  kind: 'Email' | 'FTP' | 'FTPS (FTP over TLS)' | 'SFTP (SSH)',
+  fields: Record<string, string>,
+): Promise<void> {
+  await page.getByRole('button', { name: 'Add a delivery method' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Send by').selectOption({ label: kind });
+  for (const [label, value] of Object.entries(fields))
+    await dialog.getByLabel(label, { exact: true }).fill(value);
+  await dialog.getByRole('button', { name: 'Add method' }).click();
+  await page.getByText(`Saved “${fields.Name}”.`).waitFor();
 }
 
 /** Drags a palette entry onto the canvas at a point of the canvas. */

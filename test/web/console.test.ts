@@ -1,6 +1,7 @@
 // The console end to end, in Chromium against the real server with SIP on: an administrator
 // signs up, buys a number, adds two people with lines through the create-user wizard (one
-// with an announcement from an uploaded prompt, set again on a person's page), draws
+// with an announcement from an uploaded prompt, set again on a person's page; recordings sent
+// by the delivery methods made under Settings), draws
 // a flow (number → menu → 1 records and rings Anna, 2 or no answer goes to voicemail),
 // simulates it, keeps the simulation as a flow test, publishes it; then the carrier (sipp on
 // 127.0.0.3) calls the number and presses 1, Anna's phone (sipp registered with the password
@@ -15,8 +16,9 @@ import type { Line } from '../helpers/lines.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { registeredPhone, sipPort, sippOk } from '../helpers/sipp-phones.ts';
 import { runSipp } from '../sip/interop/sipp.ts';
-import { ensureConsoleBuilt, type WatchedPage, watchedPage } from './console-helpers.ts';
+import { ensureConsoleBuilt, failedLoad, type WatchedPage, watchedPage } from './console-helpers.ts';
 import {
+  addDeliveryMethod,
   addPersonWithLine,
   buyNumber,
   type CreatedLine,
@@ -35,6 +37,7 @@ const NUMBER = '+37167200001';
 const CALLER = '+37129000111';
 const EMAIL = 'olga@console-telecom.example';
 const PASSWORD = 'console password 1';
+const RECORDS_EMAIL = 'records@console-telecom.example';
 
 let server: TestServer;
 let browser: Browser;
@@ -60,7 +63,12 @@ describe('the console end to end, in Chromium with a real call', () => {
   beforeAll(async () => {
     await ensureConsoleBuilt();
     // sipp answers only MD5 digest challenges.
-    server = await startTestServer('pglite', { sipEnabled: true }, { digestAlgorithms: ['MD5'] });
+    // Recording deliveries retry once, at once, so a refusing server makes a failed one.
+    server = await startTestServer(
+      'pglite',
+      { sipEnabled: true },
+      { digestAlgorithms: ['MD5'], recordingDelivery: { retryScheduleMs: [200] } },
+    );
     // The platform operator's side (no console pages yet): a trunk to the carrier and numbers.
     const operator = await signInOperator(server);
     const trunk = await operator.post('/api/operator/trunks', {
@@ -102,12 +110,46 @@ describe('the console end to end, in Chromium with a real call', () => {
 
     // An uploaded greeting to announce calls with (line announcements take uploaded prompts).
     await uploadPrompt(page, 'Welcome tone', toneWav(800));
+
+    // Where recordings go: an email address (its test mail arrives) and an FTP server that
+    // refuses connections (its test shows why); the FTP password is write-only.
+    await go(page, 'Settings', 'Settings');
+    await page.getByRole('button', { name: 'Delivery methods' }).click();
+    await page.getByText('No delivery methods yet.').waitFor();
+    await addDeliveryMethod(page, 'Email', { Name: 'Office mail', 'Email addresses': RECORDS_EMAIL });
+    await page.getByRole('button', { name: 'Test Office mail' }).click();
+    await page.getByText('Test mail sent').waitFor();
+    expect((await server.lastMailTo(RECORDS_EMAIL)).subject).toMatch(/test/i);
+    await addDeliveryMethod(page, 'FTP', {
+      Name: 'Archive FTP',
+      Server: '127.0.0.1',
+      Port: '1',
+      Username: 'recorder',
+      Password: 'ftp secret 1',
+    });
+    await page.getByRole('button', { name: 'Test Archive FTP' }).click();
+    await expect
+      .poll(() => page.locator('.test-result .field-error').textContent())
+      .toMatch(/^Test failed: ./);
+    await page.getByRole('button', { name: 'Edit Archive FTP' }).click();
+    const edit = page.getByRole('dialog');
+    expect(await edit.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+    await edit.getByText('Leave empty to keep the stored one.').waitFor();
+    await edit.getByLabel('Folder').fill('calls');
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved “Archive FTP”.').waitFor();
+    await w.screenshot('23-settings-delivery-methods');
+    // The FTP test's refusal (422) is the only failed request.
+    expect(w.errors.filter((e) => !failedLoad(422).test(e))).toEqual([]);
+    w.errors.length = 0;
+
     lines.anna = await addPersonWithLine(page, {
       first: 'Anna',
       last: 'Sales',
       department: 'Sales',
       extension: '201',
       recordInbound: true,
+      deliveryMethods: ['Office mail', 'Archive FTP'],
     });
     await w.screenshot('04-people-wizard-done');
     expect(lines.anna.username).toBe('201');
@@ -153,6 +195,16 @@ describe('the console end to end, in Chromium with a real call', () => {
       internalAnnouncementFileId: prompt.fileId,
       externalAnnouncementFileId: null,
     });
+    // Anna's recordings go to both methods; the FTP one kept its password through the edit.
+    const methods = new Map(
+      (await api.get('/api/delivery-methods')).body.items.map((m: { name: string }) => [m.name, m]),
+    );
+    expect(methods.get('Archive FTP')).toMatchObject({ secretSet: true, directory: 'calls', port: 1 });
+    expect(
+      (
+        byUser.get('201') as { recording: { deliveryMethodIds: string[] } }
+      ).recording.deliveryMethodIds.sort(),
+    ).toEqual([...methods.values()].map((m) => (m as { id: string }).id).sort());
     expect(w.errors).toEqual([]);
   }, 120_000);
 
@@ -265,6 +317,25 @@ describe('the console end to end, in Chromium with a real call', () => {
     await page.getByRole('button', { name: 'Play' }).first().click();
     await page.getByRole('img', { name: /Waveform of the call from/ }).waitFor({ timeout: 15_000 });
     await w.screenshot('16-recording-player');
+    // Anna's line sends its recordings by mail (delivered) and to the FTP server, which
+    // refuses: after its two attempts (the schedule is shortened here) it failed; Retry sends
+    // it again.
+    const deliveries = page.locator('.recording-list > li').first().locator('.deliveries');
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await waitForHeading(page, 'Recordings');
+          return deliveries.textContent({ timeout: 5000 }).catch(() => '');
+        },
+        { timeout: 30_000 },
+      )
+      .toMatch(/Archive FTP \(ftp\)\s*failed after 2 attempts: .*cannot connect/);
+    expect(await deliveries.textContent()).toMatch(/Office mail \(email\)\s*delivered/);
+    expect((await server.lastMailTo(RECORDS_EMAIL)).subject).toContain(`Call recording: ${CALLER}`);
+    await w.screenshot('16-recordings-deliveries');
+    await deliveries.getByRole('button', { name: 'Retry sending to Archive FTP' }).click();
+    await expect.poll(() => deliveries.textContent()).toMatch(/Archive FTP \(ftp\)\s*pending/);
     expect(w.errors).toEqual([]);
   }, 120_000);
 
@@ -363,11 +434,22 @@ describe('the console end to end, in Chromium with a real call', () => {
       await page.locator('.loading').first().waitFor({ state: 'detached' });
       await w.screenshot(name);
     }
-    for (const tab of ['Calling and SIP', 'Feature codes', 'API keys', 'Audit log']) {
+    for (const tab of ['Calling and SIP', 'Feature codes', 'Delivery methods', 'API keys', 'Audit log']) {
       await page.getByRole('button', { name: tab }).click();
       await page.locator('.loading').first().waitFor({ state: 'detached' });
       await w.screenshot(`20-settings-${tab.toLowerCase().replace(/\W+/g, '-')}`);
     }
+    // A delivery method a line uses cannot be deleted: the API's reason is shown.
+    await page.getByRole('button', { name: 'Delivery methods' }).click();
+    await page.getByRole('button', { name: 'Delete Archive FTP' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('dialog').getByRole('alert').textContent())
+      .toContain('used by the lines of Anna Sales (201)');
+    await w.screenshot('23-settings-delivery-method-in-use');
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(w.errors.filter((e) => !failedLoad(409).test(e))).toEqual([]);
+    w.errors.length = 0;
     await page.getByRole('link', { name: EMAIL }).click();
     await waitForHeading(page, 'Your account');
     await w.screenshot('22-account');

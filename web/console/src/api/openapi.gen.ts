@@ -32,7 +32,8 @@ export interface Operations {
             | 'calls'
             | 'recordings'
             | 'voicemail'
-            | 'queues';
+            | 'queues'
+            | 'delivery_methods';
           access: 'read' | 'write';
         }[];
         createdAt: string;
@@ -67,7 +68,8 @@ export interface Operations {
           | 'calls'
           | 'recordings'
           | 'voicemail'
-          | 'queues';
+          | 'queues'
+          | 'delivery_methods';
         access: 'read' | 'write';
       }[];
     };
@@ -92,7 +94,8 @@ export interface Operations {
           | 'calls'
           | 'recordings'
           | 'voicemail'
-          | 'queues';
+          | 'queues'
+          | 'delivery_methods';
         access: 'read' | 'write';
       }[];
       createdAt: string;
@@ -142,7 +145,8 @@ export interface Operations {
           | 'calls'
           | 'recordings'
           | 'voicemail'
-          | 'queues';
+          | 'queues'
+          | 'delivery_methods';
         access: 'read' | 'write';
       }[];
       createdAt: string;
@@ -636,6 +640,212 @@ export interface Operations {
     body: never;
     response: null;
   };
+  // operation: GET /api/delivery-methods
+  /** Where recordings can be sent: email addresses or FTP, FTPS and SFTP servers */
+  'GET /api/delivery-methods': {
+    params: Record<string, never>;
+    query: {
+      limit?: number;
+      cursor?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+        /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+        format: 'mp3' | 'wav';
+        /** Email: where recordings are mailed (one mail per address) */
+        addresses: string[];
+        host: string | null;
+        port: number | null;
+        username: string | null;
+        directory: string | null;
+        hostKeySha256: string | null;
+        verifyCertificate: boolean | null;
+        /** Whether a password or key is stored (it is never returned) */
+        secretSet: boolean;
+        createdAt: string;
+        updatedAt: string;
+      }[];
+      nextCursor: string | null;
+    };
+  };
+  // operation: POST /api/delivery-methods
+  /** Add a delivery method (at most 20 per company) */
+  'POST /api/delivery-methods': {
+    params: Record<string, never>;
+    query: Record<string, never>;
+    body:
+      | {
+          kind: 'email';
+          name: string;
+          /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+          format?: 'mp3' | 'wav';
+          addresses: string[];
+        }
+      | {
+          kind: 'ftp';
+          name: string;
+          /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+          format?: 'mp3' | 'wav';
+          /** The server: a host name or IP address */
+          host: string;
+          port?: number;
+          username: string;
+          /** Folder on the server, created if missing; relative to the login folder unless it starts with / */
+          directory?: string;
+          /** Write-only: the FTP or FTPS password; for SFTP a password or a private key (OpenSSH or PEM text, no passphrase) */
+          secret?: string;
+        }
+      | {
+          kind: 'ftps';
+          name: string;
+          /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+          format?: 'mp3' | 'wav';
+          /** The server: a host name or IP address */
+          host: string;
+          port?: number;
+          username: string;
+          /** Folder on the server, created if missing; relative to the login folder unless it starts with / */
+          directory?: string;
+          /** Write-only: the FTP or FTPS password; for SFTP a password or a private key (OpenSSH or PEM text, no passphrase) */
+          secret?: string;
+          /** FTPS: false accepts a server certificate that does not verify (self-signed). Default true */
+          verifyCertificate?: boolean;
+        }
+      | {
+          kind: 'sftp';
+          name: string;
+          /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+          format?: 'mp3' | 'wav';
+          /** The server: a host name or IP address */
+          host: string;
+          port?: number;
+          username: string;
+          /** Folder on the server, created if missing; relative to the login folder unless it starts with / */
+          directory?: string;
+          /** Write-only: the FTP or FTPS password; for SFTP a password or a private key (OpenSSH or PEM text, no passphrase) */
+          secret: string;
+          /** SFTP: the server's host key fingerprint; a server showing another key is refused */
+          hostKeySha256?: string | null;
+        };
+    response: {
+      id: string;
+      name: string;
+      kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+      /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+      format: 'mp3' | 'wav';
+      /** Email: where recordings are mailed (one mail per address) */
+      addresses: string[];
+      host: string | null;
+      port: number | null;
+      username: string | null;
+      directory: string | null;
+      hostKeySha256: string | null;
+      verifyCertificate: boolean | null;
+      /** Whether a password or key is stored (it is never returned) */
+      secretSet: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: GET /api/delivery-methods/{id}
+  /** One delivery method (its password or key is never returned) */
+  'GET /api/delivery-methods/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+      /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+      format: 'mp3' | 'wav';
+      /** Email: where recordings are mailed (one mail per address) */
+      addresses: string[];
+      host: string | null;
+      port: number | null;
+      username: string | null;
+      directory: string | null;
+      hostKeySha256: string | null;
+      verifyCertificate: boolean | null;
+      /** Whether a password or key is stored (it is never returned) */
+      secretSet: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: PATCH /api/delivery-methods/{id}
+  /** Change a delivery method; a secret left out stays as it is. The kind cannot change */
+  'PATCH /api/delivery-methods/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: {
+      name?: string;
+      /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+      format?: 'mp3' | 'wav';
+      addresses?: string[];
+      /** The server: a host name or IP address */
+      host?: string;
+      port?: number;
+      username?: string;
+      /** Folder on the server, created if missing; relative to the login folder unless it starts with / */
+      directory?: string;
+      /** Omitted: unchanged. null: removed (FTP and FTPS only) */
+      secret?: string | null;
+      /** SFTP: the server's host key fingerprint; a server showing another key is refused */
+      hostKeySha256?: string | null;
+      /** FTPS: false accepts a server certificate that does not verify (self-signed). Default true */
+      verifyCertificate?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+      /** The file sent: MP3 (encoded once per recording) or the stereo WAV as recorded */
+      format: 'mp3' | 'wav';
+      /** Email: where recordings are mailed (one mail per address) */
+      addresses: string[];
+      host: string | null;
+      port: number | null;
+      username: string | null;
+      directory: string | null;
+      hostKeySha256: string | null;
+      verifyCertificate: boolean | null;
+      /** Whether a password or key is stored (it is never returned) */
+      secretSet: boolean;
+      createdAt: string;
+      updatedAt: string;
+    };
+  };
+  // operation: DELETE /api/delivery-methods/{id}
+  /** Delete a delivery method no line uses; deliveries still queued for it are dropped */
+  'DELETE /api/delivery-methods/{id}': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: null;
+  };
+  // operation: POST /api/delivery-methods/{id}/test
+  /** Try the method now: a short test mail to each address, or log in to the server and write and remove a small file in its folder */
+  'POST /api/delivery-methods/{id}/test': {
+    params: {
+      id: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      ok: true;
+    };
+  };
   // operation: GET /api/directory
   /** The company directory: people and contacts shown in it, sorted by name */
   'GET /api/directory': {
@@ -1028,6 +1238,7 @@ export interface Operations {
           outboundInternal: boolean;
           outboundExternal: boolean;
           onDemand: boolean;
+          deliveryMethodIds: string[];
         };
         ringTimeoutSeconds: number;
         internalAnnouncementFileId: string | null;
@@ -1081,6 +1292,7 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        deliveryMethodIds: string[];
       };
       ringTimeoutSeconds: number;
       internalAnnouncementFileId: string | null;
@@ -1122,6 +1334,8 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        /** Where recordings of this line's calls are sent (/api/delivery-methods); left out: unchanged */
+        deliveryMethodIds?: string[];
       };
       internalAnnouncementFileId?: string | null;
       externalAnnouncementFileId?: string | null;
@@ -1161,6 +1375,7 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        deliveryMethodIds: string[];
       };
       ringTimeoutSeconds: number;
       internalAnnouncementFileId: string | null;
@@ -1224,6 +1439,7 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        deliveryMethodIds: string[];
       };
       ringTimeoutSeconds: number;
       internalAnnouncementFileId: string | null;
@@ -2373,6 +2589,8 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        /** Where recordings of this line's calls are sent (/api/delivery-methods); left out: unchanged */
+        deliveryMethodIds?: string[];
       };
       internalAnnouncementFileId?: string | null;
       externalAnnouncementFileId?: string | null;
@@ -2412,6 +2630,7 @@ export interface Operations {
         outboundInternal: boolean;
         outboundExternal: boolean;
         onDemand: boolean;
+        deliveryMethodIds: string[];
       };
       ringTimeoutSeconds: number;
       internalAnnouncementFileId: string | null;
@@ -3091,6 +3310,16 @@ export interface Operations {
         bytes: number | null;
         /** When the retention job deletes it */
         expiresAt: string | null;
+        /** Where the recording is sent by its lines' delivery methods, and how far that got */
+        deliveries: {
+          methodId: string;
+          methodName: string;
+          kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+          status: 'pending' | 'delivered' | 'failed';
+          attempts: number;
+          lastError: string | null;
+          deliveredAt: string | null;
+        }[];
       }[];
       nextCursor: string | null;
     };
@@ -3119,6 +3348,16 @@ export interface Operations {
       bytes: number | null;
       /** When the retention job deletes it */
       expiresAt: string | null;
+      /** Where the recording is sent by its lines' delivery methods, and how far that got */
+      deliveries: {
+        methodId: string;
+        methodName: string;
+        kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+        status: 'pending' | 'delivered' | 'failed';
+        attempts: number;
+        lastError: string | null;
+        deliveredAt: string | null;
+      }[];
     };
   };
   // operation: DELETE /api/recordings/{id}
@@ -3140,6 +3379,43 @@ export interface Operations {
     query: Record<string, never>;
     body: never;
     response: unknown;
+  };
+  // operation: POST /api/recordings/{id}/deliveries/{methodId}/retry
+  /** Send a failed delivery again now, with the whole retry schedule before it fails again */
+  'POST /api/recordings/{id}/deliveries/{methodId}/retry': {
+    params: {
+      id: string;
+      methodId: string;
+    };
+    query: Record<string, never>;
+    body: never;
+    response: {
+      id: string;
+      callId: string;
+      source: 'line' | 'flow' | 'queue' | 'on-demand';
+      callerNumber: string;
+      calleeNumber: string;
+      /** The people on the call (their lines took part) */
+      personIds: string[];
+      queueId: string | null;
+      startedAt: string;
+      /** Null while the call is still being recorded */
+      endedAt: string | null;
+      durationMs: number | null;
+      bytes: number | null;
+      /** When the retention job deletes it */
+      expiresAt: string | null;
+      /** Where the recording is sent by its lines' delivery methods, and how far that got */
+      deliveries: {
+        methodId: string;
+        methodName: string;
+        kind: 'email' | 'ftp' | 'ftps' | 'sftp';
+        status: 'pending' | 'delivered' | 'failed';
+        attempts: number;
+        lastError: string | null;
+        deliveredAt: string | null;
+      }[];
+    };
   };
   // operation: GET /api/registrations
   /** Every line of the company with its status (online, offline) and registered phones */

@@ -7,6 +7,7 @@ import { call } from '../api/client.ts';
 import { useAction, useQuery } from '../api/hooks.ts';
 import { loadPrompts } from '../prompts/prompts-page.tsx';
 import { Link, navigate } from '../router.tsx';
+import { loadDeliveryMethods } from '../settings/delivery-methods.tsx';
 import { ErrorNote, Loading } from '../ui/feedback.tsx';
 import { CheckField, FormError, SelectField, Submit } from '../ui/forms.tsx';
 import { Page, Section } from '../ui/layout.tsx';
@@ -41,6 +42,7 @@ export function CreatePersonPage() {
   const numbers = useQuery(loadNumbers, []);
   const codes = useQuery((signal) => call('GET /api/feature-codes', { signal }), []);
   const prompts = useQuery(loadPrompts, []);
+  const methods = useQuery(loadDeliveryMethods, []);
 
   const save = async () => {
     let personRefused: string | undefined;
@@ -173,6 +175,7 @@ export function CreatePersonPage() {
               numbers={numbers.data ?? []}
               featureCode={codes.data?.codes.recordOnDemand}
               prompts={prompts.data ?? (prompts.error ? [] : undefined)}
+              deliveryMethods={methods.data ?? (methods.error ? [] : undefined)}
             />
             <FormError
               error={action.error}
@@ -187,6 +190,7 @@ export function CreatePersonPage() {
                 'destination',
                 'internalAnnouncementFileId',
                 'externalAnnouncementFileId',
+                'recording',
               ]}
             />
             <div className="form-actions">

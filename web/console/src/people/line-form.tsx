@@ -3,6 +3,8 @@
 // recording (by direction, on demand). A controlled form: the page that holds it saves.
 import type { ApiFailure, Response } from '../api/client.ts';
 import { fieldError } from '../api/hooks.ts';
+import { Link } from '../router.tsx';
+import { type DeliveryMethod, destinationOf } from '../settings/delivery-methods.tsx';
 import { CheckField, SelectField, TextField } from '../ui/forms.tsx';
 import { AnnouncementField, type LibraryPrompt } from './announcement-field.tsx';
 
@@ -34,6 +36,7 @@ export const NO_RECORDING: Line['recording'] = {
   outboundInternal: false,
   outboundExternal: false,
   onDemand: false,
+  deliveryMethodIds: [],
 };
 
 export function newLineDraft(extension = ''): LineDraft {
@@ -105,7 +108,9 @@ export const voicemailEmails = (d: LineDraft) =>
     .map((e) => e.trim())
     .filter(Boolean);
 
-const RECORDING_LABELS: [keyof Line['recording'], string][] = [
+type RecordingFlag = Exclude<keyof Line['recording'], 'deliveryMethodIds'>;
+
+const RECORDING_LABELS: [RecordingFlag, string][] = [
   ['inboundInternal', 'Inbound internal calls'],
   ['inboundExternal', 'Inbound external calls'],
   ['outboundInternal', 'Outbound internal calls'],
@@ -120,6 +125,7 @@ export function LineForm({
   lineId,
   featureCode,
   prompts,
+  deliveryMethods,
 }: {
   value: LineDraft;
   onChange: (d: LineDraft) => void;
@@ -127,6 +133,8 @@ export function LineForm({
   numbers: CompanyNumber[];
   /** The audio library (undefined while it loads). */
   prompts: LibraryPrompt[] | undefined;
+  /** The company's recording delivery methods (undefined while they load). */
+  deliveryMethods: DeliveryMethod[] | undefined;
   lineId?: string | undefined;
   /** The dialled code that turns on recording during a call, when known. */
   featureCode?: string | undefined;
@@ -143,6 +151,13 @@ export function LineForm({
       };
     }),
   ];
+  const toggleMethod = (id: string, on: boolean) => {
+    const ids = value.recording.deliveryMethodIds;
+    set('recording', {
+      ...value.recording,
+      deliveryMethodIds: on ? [...ids, id] : ids.filter((x) => x !== id),
+    });
+  };
   const toggleCallerId = (e164: string, on: boolean) =>
     set(
       'externalCallerIds',
@@ -310,8 +325,38 @@ export function LineForm({
               ? `During a call, dialling ${featureCode} starts recording it.`
               : 'During a call, the record feature code starts recording it.'
           }
-          error={err('recording')}
+          error={
+            err('recording.onDemand') ?? (err('recording.deliveryMethodIds') ? undefined : err('recording'))
+          }
         />
+        <fieldset className="inner">
+          <legend>Delivery methods</legend>
+          {deliveryMethods?.length === 0 ? (
+            <span className="hint">
+              No delivery methods yet: add one under{' '}
+              <Link to="/settings?tab=delivery">Settings → Delivery methods</Link> to send recordings by email
+              or to your server.
+            </span>
+          ) : (
+            <span className="hint">
+              Every recording of this person's calls is also sent to each one chosen.
+            </span>
+          )}
+          <div className="chips">
+            {(deliveryMethods ?? []).map((m) => (
+              <CheckField
+                key={m.id}
+                label={m.name}
+                checked={value.recording.deliveryMethodIds.includes(m.id)}
+                onChecked={(on) => toggleMethod(m.id, on)}
+                title={destinationOf(m)}
+              />
+            ))}
+          </div>
+          {err('recording.deliveryMethodIds') ? (
+            <span className="field-error">{err('recording.deliveryMethodIds')}</span>
+          ) : null}
+        </fieldset>
       </fieldset>
     </>
   );

@@ -6,6 +6,7 @@ import { useAction, useQuery } from '../api/hooks.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { loadPrompts } from '../prompts/prompts-page.tsx';
 import { canWrite, useRole } from '../session.tsx';
+import { type DeliveryMethod, loadDeliveryMethods } from '../settings/delivery-methods.tsx';
 import { Badge, Empty, Loaded, Saved } from '../ui/feedback.tsx';
 import { FormError, Submit } from '../ui/forms.tsx';
 import { Confirm, Section } from '../ui/layout.tsx';
@@ -34,24 +35,26 @@ const LINE_FIELDS = [
   'emails',
   'internalAnnouncementFileId',
   'externalAnnouncementFileId',
+  'recording',
 ];
 
 export function PersonLine({ person, onPersonChanged }: { person: Person; onPersonChanged: () => void }) {
   const role = useRole();
   const data = useQuery(
     async (signal) => {
-      const [lines, numbers, codes, prompts] = await Promise.all([
+      const [lines, numbers, codes, prompts, deliveryMethods] = await Promise.all([
         call('GET /api/lines', { query: { personId: person.id, limit: 1 }, signal }),
         canWrite(role, 'people') ? loadNumbers(signal) : Promise.resolve([]),
         call('GET /api/feature-codes', { signal }).catch(() => undefined),
         canWrite(role, 'people') ? loadPrompts(signal).catch(() => []) : Promise.resolve([]),
+        canWrite(role, 'people') ? loadDeliveryMethods(signal).catch(() => []) : Promise.resolve([]),
       ]);
       const line = lines.items[0];
       const box =
         line && canWrite(role, 'people')
           ? await voicemailBoxOf(person.id, signal).catch(() => undefined)
           : undefined;
-      return { line, numbers, box, recordCode: codes?.codes.recordOnDemand, prompts };
+      return { line, numbers, box, recordCode: codes?.codes.recordOnDemand, prompts, deliveryMethods };
     },
     [person.id],
   );
@@ -81,6 +84,7 @@ type LineData = {
   box: Awaited<ReturnType<typeof voicemailBoxOf>>;
   recordCode: string | undefined;
   prompts: LibraryPrompt[];
+  deliveryMethods: DeliveryMethod[];
 };
 
 function LineEditor({
@@ -167,6 +171,7 @@ function LineEditor({
             lineId={line?.id}
             featureCode={data.recordCode}
             prompts={data.prompts}
+            deliveryMethods={data.deliveryMethods}
           />
           <FormError error={action.error} atFields={LINE_FIELDS} />
           <div className="form-actions">

@@ -1,6 +1,8 @@
 // Recordings (spec 000 "Call recording"): calls recorded by line policy, flows, queues or on
 // demand, filtered by time, person, queue, source and number; play with the waveform of each
-// side, download, delete. Who sees which is the API's rule (supervisors: their teams).
+// side, download, delete; where each was sent (its lines' delivery methods) and, for
+// administrators, a retry of a failed delivery. Who sees which is the API's rule (supervisors:
+// their teams).
 import { useState } from 'react';
 import { allPages, call, type Response, urlOf } from '../api/client.ts';
 import { fieldError, useAction, useQuery } from '../api/hooks.ts';
@@ -178,6 +180,18 @@ export function RecordingsPage() {
                         ) : null}
                       </div>
                     </div>
+                    {r.deliveries.length ? (
+                      <Deliveries
+                        r={r}
+                        canRetry={role === 'administrator'}
+                        onChanged={(updated) =>
+                          recordings.set({
+                            ...page,
+                            items: page.items.map((x) => (x.id === updated.id ? updated : x)),
+                          })
+                        }
+                      />
+                    ) : null}
                     {open === r.id ? (
                       <RecordingPlayer
                         url={urlOf('GET /api/recordings/{id}/audio', { id: r.id })}
@@ -204,5 +218,61 @@ export function RecordingsPage() {
         />
       ) : null}
     </Page>
+  );
+}
+
+const DELIVERY_TONE = { delivered: 'ok', pending: 'warn', failed: 'bad' } as const;
+
+/** Where a recording is sent and how far each got; a failed one can be sent again. */
+function Deliveries({
+  r,
+  canRetry,
+  onChanged,
+}: {
+  r: Recording;
+  canRetry: boolean;
+  onChanged: (r: Recording) => void;
+}) {
+  const retry = useAction();
+  const again = async (methodId: string) => {
+    const updated = await retry.run(() =>
+      call('POST /api/recordings/{id}/deliveries/{methodId}/retry', { params: { id: r.id, methodId } }),
+    );
+    if (updated) onChanged(updated);
+  };
+  return (
+    <div className="deliveries">
+      <span className="muted">Sent to:</span>
+      <ul className="plain-list">
+        {r.deliveries.map((d) => (
+          <li key={d.methodId}>
+            {d.methodName} <span className="muted">({d.kind})</span>{' '}
+            <Badge tone={DELIVERY_TONE[d.status]}>{d.status}</Badge>
+            {d.status === 'delivered' && d.deliveredAt ? (
+              <span className="muted"> {formatDateTime(d.deliveredAt)}</span>
+            ) : null}
+            {d.status !== 'delivered' && d.attempts ? (
+              <span className="muted">
+                {' '}
+                after {d.attempts} attempt{d.attempts === 1 ? '' : 's'}
+                {d.lastError ? `: ${d.lastError}` : ''}
+              </span>
+            ) : null}
+            {canRetry && d.status === 'failed' ? (
+              <button
+                type="button"
+                className="btn small"
+                onClick={() => void again(d.methodId)}
+                disabled={retry.pending}
+                aria-label={`Retry sending to ${d.methodName}`}
+              >
+                Retry
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <FormError error={retry.error} />
+    </div>
   );
 }

@@ -21,6 +21,7 @@ const RESOURCES: [Resource, string][] = [
   ['contacts', 'Contacts'],
   ['calls', 'Call history'],
   ['recordings', 'Recordings'],
+  ['delivery_methods', 'Recording delivery methods'],
   ['voicemail', 'Voicemail'],
   ['queues', 'Queues'],
   ['workspace', 'Call flows'],

@@ -1,17 +1,20 @@
 // Settings (spec 000 "Account setup", "Security best practices"): company information and
-// policies, calling limits, feature codes, API keys and the audit log.
+// policies, calling limits, feature codes, recording delivery methods, API keys and the audit
+// log.
 import { setQuery, useLocation } from '../router.tsx';
 import { Page, TabBar } from '../ui/layout.tsx';
 import { ApiKeys } from './api-keys.tsx';
 import { AuditLog } from './audit-log.tsx';
 import { CallingSettings } from './calling-settings.tsx';
 import { CompanySettings } from './company-settings.tsx';
+import { DeliveryMethods } from './delivery-methods.tsx';
 import { FeatureCodes } from './feature-codes.tsx';
 
 const TABS = [
   { id: 'company', label: 'Company' },
   { id: 'calling', label: 'Calling and SIP' },
   { id: 'feature-codes', label: 'Feature codes' },
+  { id: 'delivery', label: 'Delivery methods' },
   { id: 'api-keys', label: 'API keys' },
   { id: 'audit', label: 'Audit log' },
 ];
@@ -29,6 +32,8 @@ export function SettingsPage() {
         <CallingSettings />
       ) : tab === 'feature-codes' ? (
         <FeatureCodes />
+      ) : tab === 'delivery' ? (
+        <DeliveryMethods />
       ) : tab === 'api-keys' ? (
         <ApiKeys />
       ) : tab === 'audit' ? (
