@@ -44,6 +44,7 @@ let browser: Browser;
 let w: WatchedPage;
 let page: Page;
 const lines: Record<string, CreatedLine & { id?: string }> = {};
+let annaId = '';
 
 const scenario = (name: string) => `../../web/console-scenarios/${name}`;
 
@@ -166,6 +167,7 @@ describe('the console end to end, in Chromium with a real call', () => {
     await expect.poll(() => page.locator('tbody tr').count()).toBe(3);
     await w.screenshot('05-people');
     await page.getByRole('link', { name: 'Anna Sales' }).click();
+    annaId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await waitForHeading(page, 'Anna Sales');
     await page.getByText('No phone is registered on this line.').waitFor();
     // Anna's line, edited on her page: her outside calls are announced with the greeting.
@@ -461,6 +463,9 @@ describe('the console end to end, in Chromium with a real call', () => {
       ['/people', 'People', '31-phone-people'],
       ['/flows', 'Call flows', '32-phone-flows'],
       ['/voicemail', 'Voicemail', '33-phone-voicemail'],
+      ['/recordings', 'Recordings', '34-phone-recordings'],
+      ['/settings?tab=delivery', 'Settings', '35-phone-settings-delivery-methods'],
+      [`/people/${annaId}`, 'Anna Sales', '36-phone-person'],
     ] as const) {
       await phone.page.goto(`${server.url}${path}`);
       await waitForHeading(phone.page, title);

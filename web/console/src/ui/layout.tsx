@@ -1,5 +1,6 @@
 // Page frame pieces: a titled page whose heading takes focus on arrival (screen readers hear
-// where they are), sections, tabs, and a modal dialog on the native <dialog> element.
+// where they are), sections, tabs, and a modal dialog on the native <dialog> element (focus
+// kept inside while open and given back on closing).
 import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 export function Page({
@@ -97,8 +98,15 @@ export function Dialog({
   const id = useId();
   useEffect(() => {
     const d = ref.current;
+    // Focus goes back where it was when the dialog closes (or to the page's heading when
+    // that control is gone, as after deleting the row it was in).
+    const opener = document.activeElement;
     if (d && !d.open) d.showModal();
-    return () => d?.close();
+    return () => {
+      d?.close();
+      if (opener instanceof HTMLElement && opener.isConnected && opener !== document.body) opener.focus();
+      else document.getElementById('page-title')?.focus();
+    };
   }, []);
   return (
     <dialog
@@ -108,6 +116,9 @@ export function Dialog({
       onCancel={(e) => {
         e.preventDefault();
         onClose();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Tab' && ref.current) wrapTab(ref.current, e);
       }}
     >
       <div className="dialog-head">
@@ -119,6 +130,29 @@ export function Dialog({
       {children}
     </dialog>
   );
+}
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), audio[controls], [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Tab from the dialog's last control goes to its first, Shift+Tab from the first to the
+ * last: a modal dialog alone would let focus leave for the browser's own controls.
+ */
+function wrapTab(dialog: HTMLDialogElement, e: React.KeyboardEvent): void {
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+    (el) => el.getClientRects().length > 0,
+  );
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (!first || !last) return;
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 export function Confirm({
