@@ -2,7 +2,8 @@
 // link, sign-up and the emailed verification link, sign-in with a wrong and a right
 // password, password reset, an invitation accepted into an agent's console, and 2FA turned
 // on from the account page (its QR code read back from the pixels) and then asked for at
-// sign-in. These pages replace the plain HTML pages the server had before the console.
+// sign-in. These pages replace the plain HTML pages the server had before the console. The
+// platform operator signs in to the companies and the number inventory.
 
 // jsQR is CommonJS typed as ESM: Node's default import is its module object, whose .default is jsQR.
 import jsqr from 'jsqr';
@@ -233,6 +234,40 @@ describe('console sign-in pages, in Chromium', () => {
     await page.getByLabel('Recovery code').fill(recovery);
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Dashboard');
+    expect(errors).toEqual([]);
+  });
+
+  it('signs the platform operator in to a home with the companies and the number inventory', async () => {
+    const operator = server.client();
+    const login = await operator.post('/api/auth/login', {
+      email: 'root@platform.example',
+      password: 'operator password 1',
+    });
+    expect(login.status, JSON.stringify(login.body)).toBe(200);
+    const added = await operator.post('/api/operator/numbers', {
+      numbers: ['+37167100001', '+37167100002', '+37120100003'].map((e164) => ({
+        e164,
+        country: 'LV',
+        areaCode: e164.slice(4, 6),
+        type: e164.startsWith('+3712') ? 'mobile' : 'local',
+      })),
+    });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+
+    const { page, errors, screenshot } = await watchedPage(browser);
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email', { exact: true }).fill('root@platform.example');
+    await page.getByLabel('Password', { exact: true }).fill('operator password 1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Platform operator');
+    const company = page.locator('table.companies tr', { hasText: 'Browser Co' });
+    await expect.poll(() => company.textContent()).toMatch(/LV.*active/);
+    await page.getByText('3 of 3 numbers available to buy.').waitFor();
+    expect(await page.locator('table.inventory tbody tr').allTextContents()).toEqual([
+      'LVlocal20',
+      'LVmobile10',
+    ]);
+    await screenshot('operator-home');
     expect(errors).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ const STAFF: readonly Role[] = ['administrator', 'supervisor'];
 const EVERYONE: readonly Role[] = ['administrator', 'supervisor', 'agent'];
 
 export const NAV: NavItem[] = [
-  { to: '/', label: 'Dashboard', roles: EVERYONE },
+  { to: '/', label: 'Dashboard', roles: [...EVERYONE, 'operator'] },
   { to: '/people', label: 'People', roles: STAFF },
   { to: '/numbers', label: 'Numbers', roles: STAFF },
   { to: '/flows', label: 'Call flows', roles: EVERYONE },

@@ -16,6 +16,7 @@ import { Badge, Empty, Loaded } from '../ui/feedback.tsx';
 import { Page, Section } from '../ui/layout.tsx';
 import { LiveIndicator } from '../ui/live-indicator.tsx';
 import { LiveCalls } from './live-calls.tsx';
+import { OperatorHome } from './operator-home.tsx';
 
 /** Polling period while the event stream is down. */
 const POLL_MS = 5000;
@@ -205,21 +206,6 @@ function Devices({ lines, names }: { lines: Registration[]; names: Names | undef
         </li>
       ))}
     </ul>
-  );
-}
-
-function OperatorHome() {
-  useReadyMarker(true);
-  return (
-    <Page title="Platform operator">
-      <Section title="Running the platform">
-        <p>
-          Trunks, rates, the number inventory, companies and port-in requests are managed through the API (tag{' '}
-          <em>platform</em> in the <a href="/api/docs">API documentation</a>); the console has no operator
-          pages yet.
-        </p>
-      </Section>
-    </Page>
   );
 }
 
