@@ -8,10 +8,9 @@ import { MediaError, type PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
 import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
-import type { CallLegRecord } from '../../store/schema.ts';
+import { CallAccounting } from './call-accounting.ts';
 import { CallEnd } from './call-end.ts';
 import { CallParties } from './call-parties.ts';
-import { calleeLegRecord, callRecordOf } from './call-record.ts';
 import type {
   CallDeps,
   DialogOwner,
@@ -73,12 +72,8 @@ export class Call implements DialogOwner {
   #ringbackPlaying = false;
   #earlyMedia = false;
   #step: RingStep | undefined;
-  /** External-call slots held by this call (toll-fraud limit), each released once. */
-  readonly #externals = new Set<() => void>();
-  /** Answered external parties, charged from when each answered. */
-  readonly #billing: { e164: string; since: Date }[] = [];
-  #answeredStep: RingStep | undefined;
-  #legRecords: CallLegRecord[] = [];
+  /** External-call slots, billing, the legs rung and the call record. */
+  readonly #accounting: CallAccounting;
   #cancelled = false;
   /** We answered the caller ourselves (a flow's prompts): ringing others sends no 18x or 200 to it. */
   #connected = false;
@@ -116,6 +111,7 @@ export class Call implements DialogOwner {
     this.caller = caller;
     this.callee = dialed;
     this.#mediaGroup = deps.mediaGroup ?? this.id;
+    this.#accounting = new CallAccounting(deps);
     this.parties = new CallParties({
       media: deps.media,
       group: this.#mediaGroup,
@@ -137,12 +133,7 @@ export class Call implements DialogOwner {
       startRingback: () => this.startRingback(),
       stopRingback: () => this.stopRingback(),
       armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),
-      recordLeg: (leg, status, answered) => this.recordLeg(leg, status, answered),
-      holdExternal: (external) => this.holdExternal(external),
-      releaseExternal: (external) => this.releaseExternal(external),
-      bill: (external) => {
-        if (external) this.#billing.push({ e164: external.e164, since: new Date() });
-      },
+      accounting: this.#accounting,
       sessionTimerOffer: () => this.sessionTimerOffer(),
     });
     tx.user = {
@@ -189,7 +180,7 @@ export class Call implements DialogOwner {
    */
   async prepare(external?: RingStep['external']): Promise<boolean> {
     // The router already counted an external call: from here on finish() releases it.
-    this.holdExternal(external);
+    this.#accounting.holdExternal(external);
     const invite = this.a.invite;
     if (invite.body.length === 0) {
       // Late offer (no SDP in the INVITE) is not supported yet.
@@ -415,7 +406,7 @@ export class Call implements DialogOwner {
   private async ring(step: RingStep): Promise<Outcome> {
     this.#step = step;
     this.callee = step.callee;
-    this.holdExternal(step.external);
+    this.#accounting.holdExternal(step.external);
     const sideB = this.parties.sideB as MediaSide;
     const codec = this.parties.sideA?.negotiated?.codec;
     // The caller's codec first, so the bridge can pass packets through untouched.
@@ -428,7 +419,7 @@ export class Call implements DialogOwner {
       {
         onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
         onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r)),
-        onLegFailed: (leg, status) => this.recordLeg(leg, status),
+        onLegFailed: (leg, status) => this.#accounting.recordLeg(leg, status),
         track: (leg) => this.deps.track(leg.key, this),
         untrack: (leg) => this.deps.untrack(leg.key),
       },
@@ -441,7 +432,7 @@ export class Call implements DialogOwner {
     if (this.#pickedUp) return 'answered';
     if (result === 'cancelled') return 'cancelled';
     if ('answered' in result) return 'answered';
-    this.releaseExternal(step.external);
+    this.#accounting.releaseExternal(step.external);
     return result;
   }
 
@@ -503,7 +494,7 @@ export class Call implements DialogOwner {
 
   private async onAnswer(leg: OutboundLeg, r: SipResponse): Promise<void> {
     if (this.parties.B || this.#state === 'ended') return;
-    this.#answeredStep = this.#step;
+    this.#accounting.answered(this.#step);
     const party = this.#step?.parties?.[leg.label.id];
     if (party) this.callee = party;
     this.#step?.onAnswered?.(leg.label);
@@ -522,9 +513,8 @@ export class Call implements DialogOwner {
     // The caller may have gone while we worked (CANCEL crossing the answer): finish() has
     // sent the callee its BYE, and nothing below may run.
     if (this.state === 'ended') return;
-    this.recordLeg(leg, 200, true);
-    const external = this.#step?.external;
-    if (external) this.#billing.push({ e164: external.e164, since: new Date() });
+    this.#accounting.recordLeg(leg, 200, true);
+    this.#accounting.bill(this.#step?.external);
     const announcement = this.#step?.announcement;
     if (announcement) {
       // The callee hears the announcement; the caller keeps hearing ringback until connected.
@@ -780,20 +770,6 @@ export class Call implements DialogOwner {
     void this.finish(dispositionOf(status), `${status} ${reason}`);
   }
 
-  private recordLeg(leg: OutboundLeg, status: number, answered = false): void {
-    this.#legRecords.push(calleeLegRecord(leg, status, answered));
-  }
-
-  /** Counts an external-call slot as this call's until it ends (or the step fails). */
-  private holdExternal(external: RingStep['external']): void {
-    if (external) this.#externals.add(external.release);
-  }
-
-  private releaseExternal(external: RingStep['external']): void {
-    if (!external || !this.#externals.delete(external.release)) return;
-    external.release();
-  }
-
   private async finish(
     disposition: Call['disposition'],
     cause: string,
@@ -807,8 +783,7 @@ export class Call implements DialogOwner {
     this.endedBy = by;
     this.#ringer?.cancel();
     this.features.dispose();
-    for (const release of this.#externals) release();
-    this.#externals.clear();
+    this.#accounting.releaseAll();
     const ends = this.parties.ends();
     for (const end of ends) {
       end.quiet();
@@ -824,31 +799,12 @@ export class Call implements DialogOwner {
     this.#announcementDone?.();
     for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
-    this.writeRecord();
+    this.#accounting.write(this);
     this.emit('ended');
     this.deps.ended(this);
     const conference = this.parties.conference;
     for (const side of [...this.parties.sides]) await this.parties.releaseSide(side);
     await conference?.destroy();
-  }
-
-  private writeRecord(): void {
-    const ended = this.endedAt as Date;
-    const billable = this.answeredAt ? Math.ceil((ended.getTime() - this.answeredAt.getTime()) / 1000) : 0;
-    let cost = 0;
-    for (const b of this.#billing) {
-      const seconds = Math.ceil((ended.getTime() - b.since.getTime()) / 1000);
-      if (seconds > 0) cost += this.deps.charge(b.e164, seconds);
-    }
-    this.deps.cdrs.add(
-      callRecordOf(this, {
-        ended,
-        billable,
-        cost,
-        answeredTrunkId: this.#answeredStep?.kind === 'trunk' ? this.#answeredStep.id : null,
-        legs: this.#legRecords,
-      }),
-    );
   }
 
   private emit(state: 'ringing' | 'answered' | 'connected' | 'ended'): void {

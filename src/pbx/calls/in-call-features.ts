@@ -7,6 +7,7 @@ import { createResponse, type Flow, type ServerTransaction, type SipRequest } fr
 import type { LineRecording } from '../../store/schema.ts';
 import type { LineRoute } from '../directory.ts';
 import type { Call, CallOptions, DialResult, ParticipantView } from './call.ts';
+import type { CallAccounting } from './call-accounting.ts';
 import { CallEnd, participantId } from './call-end.ts';
 import type { CallParties } from './call-parties.ts';
 import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
@@ -36,11 +37,8 @@ export interface FeatureHost {
   startRingback(): Promise<void>;
   stopRingback(): Promise<void>;
   armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void;
-  recordLeg(leg: OutboundLeg, status: number, answered?: boolean): void;
-  /** An answered party reached through a carrier: counted and charged from now. */
-  holdExternal(external: RingStep['external']): void;
-  releaseExternal(external: RingStep['external']): void;
-  bill(external: RingStep['external']): void;
+  /** External-call slots, billing and the legs rung. */
+  readonly accounting: CallAccounting;
   sessionTimerOffer(): [string, string][];
 }
 
@@ -518,7 +516,7 @@ export class InCallFeatures {
       if (e instanceof CallerGone) return { status: 409, reason: 'The call has ended' };
       throw e;
     }
-    this.h.holdExternal(step.external);
+    this.h.accounting.holdExternal(step.external);
     const codec = from?.side.negotiated?.codec;
     const sdp = side.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
     const ringer = new Ringer(
@@ -528,7 +526,7 @@ export class InCallFeatures {
       {
         onProvisional: () => {},
         onAnswer: () => {},
-        onLegFailed: (leg, status) => this.h.recordLeg(leg, status),
+        onLegFailed: (leg, status) => this.h.accounting.recordLeg(leg, status),
         track: (leg) => deps.track(leg.key, call),
         untrack: (leg) => deps.untrack(leg.key),
       },
@@ -560,7 +558,7 @@ export class InCallFeatures {
     const result = await add.ringer.start();
     this.#adds.delete(add.id);
     if (result === 'cancelled' || !('answered' in result) || !this.live) {
-      this.h.releaseExternal(step.external);
+      this.h.accounting.releaseExternal(step.external);
       await p.releaseSide(side);
       if (result !== 'cancelled' && 'answered' in result) void result.answered.request('BYE');
       if (host && result !== 'cancelled' && 'status' in result) await this.refuseCode(host, result);
@@ -576,8 +574,8 @@ export class InCallFeatures {
     }
     const party = step.parties?.[leg.label.id] ?? step.callee;
     const end = new CallEnd(leg, side, party, add.id);
-    this.h.recordLeg(leg, 200, true);
-    this.h.bill(step.external);
+    this.h.accounting.recordLeg(leg, 200, true);
+    this.h.accounting.bill(step.external);
     const se = sessionExpiresOf(result.response);
     if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: se.refresher !== 'uas' });
     const conference = await p.ensureConference();
