@@ -20,7 +20,7 @@ import type {
   RingStep,
   ServiceStep,
 } from './call-types.ts';
-import { CallerInput } from './caller-input.ts';
+import { CallerMedia } from './caller-media.ts';
 import { dispositionOf, towardCaller } from './failure-status.ts';
 import { InCallFeatures } from './in-call-features.ts';
 import { type DialogLeg, InboundLeg, type OutboundLeg } from './legs.ts';
@@ -69,8 +69,6 @@ export class Call implements DialogOwner {
   /** Every leg this call rang, so finish() can forget them all (losing forks included). */
   #allLegs: OutboundLeg[] = [];
   #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
-  #ringbackPlaying = false;
-  #earlyMedia = false;
   #step: RingStep | undefined;
   /** External-call slots, billing, the legs rung and the call record. */
   readonly #accounting: CallAccounting;
@@ -81,10 +79,9 @@ export class Call implements DialogOwner {
   #lastFailure: Failure | undefined;
   /** Another phone picked this call up while it rang (`*8`). */
   #pickedUp = false;
-  readonly #input = new CallerInput();
+  /** Prompts, keys, music and ringback to and from the caller. */
+  readonly #callerMedia: CallerMedia;
   #recordingId: string | undefined;
-  /** Music (or any loop) we play to the connected caller while it waits, e.g. in a queue. */
-  #loopPlaying = false;
   readonly #mediaGroup: string;
   /** Who is connected and how: the two slots or a conference, and the call's endpoints. */
   readonly parties: CallParties;
@@ -121,6 +118,14 @@ export class Call implements DialogOwner {
       untrack: deps.untrack,
       live: () => this.#state !== 'ended',
     });
+    this.#callerMedia = new CallerMedia({
+      callId: this.id,
+      deps,
+      parties: this.parties,
+      connect: () => this.connectCaller(),
+      ensureLive: () => this.ensureLive(),
+      ended: () => this.#state === 'ended',
+    });
     this.features = new InCallFeatures({
       call: this,
       deps,
@@ -130,8 +135,8 @@ export class Call implements DialogOwner {
       runService: (step) => this.runService(step),
       hangup: (by, cause) => this.hangup(by, cause),
       partyGone: (end, cause) => this.partyGone(end, cause),
-      startRingback: () => this.startRingback(),
-      stopRingback: () => this.stopRingback(),
+      startRingback: () => this.#callerMedia.startRingback(),
+      stopRingback: () => this.#callerMedia.stopRingback(),
       armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),
       accounting: this.#accounting,
       sessionTimerOffer: () => this.sessionTimerOffer(),
@@ -243,11 +248,8 @@ export class Call implements DialogOwner {
   /** Hands the caller to a PBX service (voicemail, a feature code) and ends the call after it. */
   async runService(step: ServiceStep): Promise<void> {
     if (this.#state === 'ended') return;
-    if (this.#earlyMedia) {
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
-    await this.stopRingback();
+    await this.#callerMedia.endEarlyMedia();
+    await this.#callerMedia.stopRingback();
     try {
       await step.run(this);
     } catch (e) {
@@ -263,69 +265,34 @@ export class Call implements DialogOwner {
   async connectCaller(): Promise<void> {
     this.ensureLive();
     if (this.#connected) return;
-    await this.stopRingback();
+    await this.#callerMedia.stopRingback();
     this.#connected = true;
     this.answerCaller();
   }
 
   /** Plays to the caller until done, or, with barge-in, until a key (returned). */
-  async playToCaller(source: PromptSource, bargeIn: boolean): Promise<string | undefined> {
-    await this.connectCaller();
-    // Type-ahead: a key pressed before a barge-in prompt answers it at once.
-    const typed = bargeIn ? this.#input.takeKey() : undefined;
-    if (typed !== undefined) return typed;
-    const sideA = this.parties.sideA as MediaSide;
-    let id: string;
-    try {
-      id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
-    } catch (e) {
-      this.ensureLive();
-      throw e;
-    }
-    // The caller may have gone while the prompt was prepared: its end would never come.
-    this.ensureLive();
-    const ended = await this.#input.playbackEnd(id);
-    this.ensureLive();
-    if (ended.reason === 'error') this.deps.log.warn({ call: this.id, source }, 'prompt could not be played');
-    return ended.reason === 'dtmf' ? ended.digit : undefined;
+  playToCaller(source: PromptSource, bargeIn: boolean): Promise<string | undefined> {
+    return this.#callerMedia.playToCaller(source, bargeIn);
   }
 
   /** The caller's next key, or undefined after `timeoutMs` without one or once `signal` aborts. */
-  async readDigit(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    await this.connectCaller();
-    const key = await this.#input.nextKey(timeoutMs, signal);
-    this.ensureLive();
-    return key;
+  readDigit(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#callerMedia.readDigit(timeoutMs, signal);
   }
 
   /** Loops a source (hold music) to the connected caller until stopPlayback or a bridge. */
-  async playLoop(source: PromptSource): Promise<void> {
-    await this.connectCaller();
-    await this.deps.media.play((this.parties.sideA as MediaSide).id, source, { loop: true });
-    this.#loopPlaying = true;
-    this.ensureLive();
+  playLoop(source: PromptSource): Promise<void> {
+    return this.#callerMedia.playLoop(source);
   }
 
   /** Stops whatever is being played to the caller (music, a prompt). */
-  async stopPlayback(): Promise<void> {
-    this.#loopPlaying = false;
-    if (this.#state === 'ended' || !this.parties.sideA) return;
-    await this.deps.media.stopPlayback(this.parties.sideA.id).catch(() => {});
+  stopPlayback(): Promise<void> {
+    return this.#callerMedia.stopPlayback();
   }
 
-  /**
-   * Records the caller alone (a voicemail message), mono, until the returned stop is called
-   * or `maxMs` passes. The recording's id is given so its end event can be matched.
-   */
-  async recordCaller(path: string, maxMs: number): Promise<{ id: string; stop: () => Promise<void> }> {
-    await this.connectCaller();
-    const id = await this.deps.media.startRecording({
-      path,
-      left: (this.parties.sideA as MediaSide).id,
-      channels: 1,
-      maxDurationMs: maxMs,
-    });
-    return { id, stop: () => this.deps.media.stopRecording(id).catch(() => {}) };
+  /** Records the caller alone (a voicemail message), mono; see CallerMedia.recordCaller. */
+  recordCaller(path: string, maxMs: number): Promise<{ id: string; stop: () => Promise<void> }> {
+    return this.#callerMedia.recordCaller(path, maxMs);
   }
 
   /**
@@ -345,12 +312,9 @@ export class Call implements DialogOwner {
     }
     if (outcome === 'cancelled' || this.state === 'ended') throw new CallerGone();
     this.#lastFailure = outcome;
-    await this.stopRingback();
-    if (this.#earlyMedia) {
-      // The callee's early media was bridged to the caller: the flow's prompts come next.
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
+    await this.#callerMedia.stopRingback();
+    // The callee's early media was bridged to the caller: the flow's prompts come next.
+    await this.#callerMedia.endEarlyMedia();
     const { status } = outcome;
     if (status === 486 || status === 600 || status === 603) return 'busy';
     if (status === 480 || status === 408 || status === 487) return 'no-answer';
@@ -392,8 +356,7 @@ export class Call implements DialogOwner {
   /** A key from one of our endpoints: watched for in-call codes, and the caller's kept for a flow. */
   dtmf(endpointId: string, digit: string): void {
     this.parties.endOfSide(endpointId)?.codes?.key(digit);
-    if (endpointId !== this.parties.sideA?.id || this.parties.B || this.parties.conference) return;
-    this.#input.key(digit);
+    this.#callerMedia.key(endpointId, digit);
   }
 
   private ensureLive(): void {
@@ -456,40 +419,21 @@ export class Call implements DialogOwner {
     if (r.body.length > 0 && (r.status === 183 || r.status === 180)) {
       // Early media from the callee (announcements, carrier ringback): bridge it through.
       try {
-        await (this.parties.sideB as MediaSide).applyAnswer(r.body.toString('utf8'));
-        await this.stopRingback();
-        await this.deps.media.bridge(sideA.id, (this.parties.sideB as MediaSide).id);
-        this.#earlyMedia = true;
+        const sideB = this.parties.sideB as MediaSide;
+        await sideB.applyAnswer(r.body.toString('utf8'));
+        await this.#callerMedia.bridgeEarlyMedia(sideB);
         if (!this.#connected) this.a.provisional(183, sideA.lastSent);
       } catch (e) {
         this.deps.log.debug({ err: e, leg: leg.key }, 'early media unusable');
       }
       return;
     }
-    if (r.status === 180 && !this.#earlyMedia && !this.#ringbackPlaying) {
+    const media = this.#callerMedia;
+    if (r.status === 180 && !media.earlyMedia && !media.ringbackPlaying) {
       // The callee rings but sends no audio: we play ringback to the caller ourselves.
-      this.#ringbackPlaying = true;
       if (!this.#connected) this.a.provisional(180, sideA.lastSent);
-      await this.deps.media
-        .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
-        .catch(() => {});
+      await media.startRingback();
     }
-  }
-
-  /** Ringback to the caller while a transfer's target is routed and rung. */
-  private async startRingback(): Promise<void> {
-    const sideA = this.parties.sideA;
-    if (this.#ringbackPlaying || !sideA) return;
-    this.#ringbackPlaying = true;
-    await this.deps.media
-      .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
-      .catch(() => {});
-  }
-
-  private async stopRingback(): Promise<void> {
-    if (!this.#ringbackPlaying) return;
-    this.#ringbackPlaying = false;
-    await this.deps.media.stopPlayback((this.parties.sideA as MediaSide).id).catch(() => {});
   }
 
   private async onAnswer(leg: OutboundLeg, r: SipResponse): Promise<void> {
@@ -529,9 +473,9 @@ export class Call implements DialogOwner {
       this.#announcementDone = undefined;
       if (this.state === 'ended') return;
     }
-    await this.stopRingback();
+    await this.#callerMedia.stopRingback();
     // A bridge does not stop a playing loop: the waiting caller's music ends here.
-    if (this.#loopPlaying) await this.stopPlayback();
+    await this.#callerMedia.stopLoop();
     await this.deps.media
       .bridge(sideA.id, sideB.id)
       .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
@@ -647,8 +591,7 @@ export class Call implements DialogOwner {
 
   /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
   playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
-    if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.parties.sideA?.id))
-      return;
+    if (this.#callerMedia.playbackEnded(endpointId, playbackId, reason, digit)) return;
     this.#announcementDone?.();
   }
 
@@ -661,11 +604,8 @@ export class Call implements DialogOwner {
     if (this.#state !== 'ringing' || this.parties.B || !this.#ringer || this.#pickedUp) return false;
     this.#pickedUp = true;
     this.#ringer.cancel();
-    await this.stopRingback();
-    if (this.#earlyMedia) {
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
+    await this.#callerMedia.stopRingback();
+    await this.#callerMedia.endEarlyMedia();
     if (this.#state !== 'ringing') return false;
     this.callee = by;
     this.answerCaller();
@@ -795,7 +735,7 @@ export class Call implements DialogOwner {
     }
     for (const l of this.#allLegs) if (!this.parties.surrendered.has(l)) this.deps.untrack(l.key);
     for (const end of ends) if (!this.parties.surrendered.has(end.leg)) this.deps.untrack(end.leg.key);
-    this.#input.close();
+    this.#callerMedia.close();
     this.#announcementDone?.();
     for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
