@@ -9,8 +9,9 @@ import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip
 import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import { CallAccounting } from './call-accounting.ts';
-import { CallEnd } from './call-end.ts';
+import type { CallEnd } from './call-end.ts';
 import { CallParties } from './call-parties.ts';
+import { CallSetup } from './call-setup.ts';
 import type {
   CallDeps,
   DialogOwner,
@@ -24,14 +25,11 @@ import { CallerMedia } from './caller-media.ts';
 import { dispositionOf, towardCaller } from './failure-status.ts';
 import { InCallFeatures } from './in-call-features.ts';
 import { type DialogLeg, InboundLeg, type OutboundLeg } from './legs.ts';
-import type { MediaSide } from './media-side.ts';
-import { Ringer, type RingResult } from './ringer.ts';
 import { answerSessionModify } from './session-modify.ts';
-import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
+import { MIN_SE, sessionExpiresOf } from './session-timer.ts';
 import type { InCallServices } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
-type Outcome = 'answered' | 'cancelled' | Failure;
 /** How dialing ended: someone answered, a service took the caller, the last failure, or the end. */
 export type DialResult = 'answered' | 'cancelled' | ServiceStep | Failure;
 
@@ -65,22 +63,16 @@ export class Call implements DialogOwner {
   caller: Party;
   /** The party in slot B (or the one being rung). */
   callee: Party;
-  #ringer: Ringer | undefined;
-  /** Every leg this call rang, so finish() can forget them all (losing forks included). */
-  #allLegs: OutboundLeg[] = [];
   #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
-  #step: RingStep | undefined;
   /** External-call slots, billing, the legs rung and the call record. */
   readonly #accounting: CallAccounting;
   #cancelled = false;
-  /** We answered the caller ourselves (a flow's prompts): ringing others sends no 18x or 200 to it. */
-  #connected = false;
   /** Why the last ring step failed, for the final answer to a caller never connected. */
   #lastFailure: Failure | undefined;
-  /** Another phone picked this call up while it rang (`*8`). */
-  #pickedUp = false;
   /** Prompts, keys, music and ringback to and from the caller. */
   readonly #callerMedia: CallerMedia;
+  /** Ringing, the answer, our 200 to the caller, session timers. */
+  readonly #setup: CallSetup;
   #recordingId: string | undefined;
   readonly #mediaGroup: string;
   /** Who is connected and how: the two slots or a conference, and the call's endpoints. */
@@ -88,7 +80,6 @@ export class Call implements DialogOwner {
   /** What the parties can do: in-call codes, transfers, adding parties. */
   readonly features: InCallFeatures;
   #endedWaiters: (() => void)[] = [];
-  #announcementDone: (() => void) | undefined;
   disposition: 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected' = 'failed';
   hangupCause: string | null = null;
   endedBy: 'caller' | 'callee' | 'system' | null = null;
@@ -126,20 +117,37 @@ export class Call implements DialogOwner {
       ensureLive: () => this.ensureLive(),
       ended: () => this.#state === 'ended',
     });
+    this.#setup = new CallSetup({
+      call: this,
+      deps,
+      parties: this.parties,
+      accounting: this.#accounting,
+      callerMedia: this.#callerMedia,
+      ringing: () => {
+        if (this.#state !== 'routing') return;
+        this.#state = 'ringing';
+        this.emit('ringing');
+      },
+      answered: () => {
+        this.#state = 'answered';
+        this.answeredAt = new Date();
+        this.emit('answered');
+      },
+      connected: () => this.emit('connected'),
+      fail: (status, reason) => this.fail(status, reason),
+      partyGone: (end, cause) => this.partyGone(end, cause),
+    });
     this.features = new InCallFeatures({
       call: this,
       deps,
       parties: this.parties,
-      ring: (step) => this.ring(step),
+      setup: this.#setup,
+      callerMedia: this.#callerMedia,
       dial: (first, next) => this.dial(first, next),
       runService: (step) => this.runService(step),
       hangup: (by, cause) => this.hangup(by, cause),
       partyGone: (end, cause) => this.partyGone(end, cause),
-      startRingback: () => this.#callerMedia.startRingback(),
-      stopRingback: () => this.#callerMedia.stopRingback(),
-      armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),
       accounting: this.#accounting,
-      sessionTimerOffer: () => this.sessionTimerOffer(),
     });
     tx.user = {
       onCancel: () => this.cancel(),
@@ -233,7 +241,7 @@ export class Call implements DialogOwner {
     let step: RingStep | undefined = first;
     let hops = 0;
     while (step && !this.#cancelled && this.#state !== 'ended') {
-      const outcome = await this.ring(step);
+      const outcome = await this.#setup.ring(step);
       if (outcome === 'answered' || outcome === 'cancelled') return outcome;
       const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
       if (then && 'legs' in then && this.state === 'ended') then.external?.release();
@@ -264,10 +272,7 @@ export class Call implements DialogOwner {
   /** Answers the caller ourselves, for prompts and menus; from here hanging up is a BYE. */
   async connectCaller(): Promise<void> {
     this.ensureLive();
-    if (this.#connected) return;
-    await this.#callerMedia.stopRingback();
-    this.#connected = true;
-    this.answerCaller();
+    await this.#setup.connectCaller();
   }
 
   /** Plays to the caller until done, or, with barge-in, until a key (returned). */
@@ -305,7 +310,7 @@ export class Call implements DialogOwner {
       step.external?.release();
       throw new CallerGone();
     }
-    const outcome = await this.ring(step);
+    const outcome = await this.#setup.ring(step);
     if (outcome === 'answered') {
       await this.ended();
       return 'answered';
@@ -342,7 +347,7 @@ export class Call implements DialogOwner {
   /** The flow is over: a connected caller gets BYE, one never connected the last failure. */
   async endFromFlow(cause: string): Promise<void> {
     if (this.#state === 'ended') return;
-    if (this.#connected || this.#state === 'answered') return this.hangup('system', cause);
+    if (this.#setup.connected || this.#state === 'answered') return this.hangup('system', cause);
     const f = this.#lastFailure ?? { status: 480, reason: 'Temporarily Unavailable' };
     this.fail(f.status, f.reason);
   }
@@ -365,181 +370,13 @@ export class Call implements DialogOwner {
 
   // Ringing slot B: the caller hears ringback (or the callee's early media) until it answers.
 
-  /** Rings one step's targets at once; the first to answer wins and the rest are cancelled. */
-  private async ring(step: RingStep): Promise<Outcome> {
-    this.#step = step;
-    this.callee = step.callee;
-    this.#accounting.holdExternal(step.external);
-    const sideB = this.parties.sideB as MediaSide;
-    const codec = this.parties.sideA?.negotiated?.codec;
-    // The caller's codec first, so the bridge can pass packets through untouched.
-    const sdp = sideB.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
-    const maxForwards = Math.max(0, (this.a.invite.maxForwards ?? 70) - 1);
-    const ringer = new Ringer(
-      this.deps.ctx,
-      step,
-      { sdp, maxForwards, headers: this.sessionTimerOffer() },
-      {
-        onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
-        onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r)),
-        onLegFailed: (leg, status) => this.#accounting.recordLeg(leg, status),
-        track: (leg) => this.deps.track(leg.key, this),
-        untrack: (leg) => this.deps.untrack(leg.key),
-      },
-    );
-    this.#ringer = ringer;
-    this.#allLegs.push(...ringer.legs);
-    const result: RingResult = await ringer.start();
-    if (this.#ringer === ringer) this.#ringer = undefined;
-    // Another phone picked the call up while this step rang: the caller is answered.
-    if (this.#pickedUp) return 'answered';
-    if (result === 'cancelled') return 'cancelled';
-    if ('answered' in result) return 'answered';
-    this.#accounting.releaseExternal(step.external);
-    return result;
-  }
-
-  private sessionTimerOffer(): [string, string][] {
-    return [
-      ['Supported', 'timer'],
-      ['Session-Expires', String(this.deps.sessionExpires)],
-      ['Min-SE', String(MIN_SE)],
-    ];
-  }
-
-  private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
-    if (this.#state === 'ended' || this.parties.B) return;
-    // A queue rings agents while the caller keeps its music: no ringback, no early media.
-    if (this.#step?.quiet) return;
-    if (this.#state === 'routing') {
-      this.#state = 'ringing';
-      this.emit('ringing');
-    }
-    const sideA = this.parties.sideA as MediaSide;
-    if (r.body.length > 0 && (r.status === 183 || r.status === 180)) {
-      // Early media from the callee (announcements, carrier ringback): bridge it through.
-      try {
-        const sideB = this.parties.sideB as MediaSide;
-        await sideB.applyAnswer(r.body.toString('utf8'));
-        await this.#callerMedia.bridgeEarlyMedia(sideB);
-        if (!this.#connected) this.a.provisional(183, sideA.lastSent);
-      } catch (e) {
-        this.deps.log.debug({ err: e, leg: leg.key }, 'early media unusable');
-      }
-      return;
-    }
-    const media = this.#callerMedia;
-    if (r.status === 180 && !media.earlyMedia && !media.ringbackPlaying) {
-      // The callee rings but sends no audio: we play ringback to the caller ourselves.
-      if (!this.#connected) this.a.provisional(180, sideA.lastSent);
-      await media.startRingback();
-    }
-  }
-
-  private async onAnswer(leg: OutboundLeg, r: SipResponse): Promise<void> {
-    if (this.parties.B || this.#state === 'ended') return;
-    this.#accounting.answered(this.#step);
-    const party = this.#step?.parties?.[leg.label.id];
-    if (party) this.callee = party;
-    this.#step?.onAnswered?.(leg.label);
-    const sideA = this.parties.sideA as MediaSide;
-    const sideB = this.parties.sideB as MediaSide;
-    const end = new CallEnd(leg, sideB, this.callee);
-    this.parties.B = end;
-    try {
-      await sideB.applyAnswer(r.body.toString('utf8'));
-    } catch {
-      void leg.request('BYE');
-      this.parties.B = undefined;
-      if (this.#connected) return this.hangup('system', 'callee answered without a usable codec');
-      return this.fail(488, 'Callee answered without a usable codec');
-    }
-    // The caller may have gone while we worked (CANCEL crossing the answer): finish() has
-    // sent the callee its BYE, and nothing below may run.
-    if (this.state === 'ended') return;
-    this.#accounting.recordLeg(leg, 200, true);
-    this.#accounting.bill(this.#step?.external);
-    const announcement = this.#step?.announcement;
-    if (announcement) {
-      // The callee hears the announcement; the caller keeps hearing ringback until connected.
-      const done = new Promise<void>((resolve) => {
-        this.#announcementDone = resolve;
-        setTimeout(resolve, 120_000).unref();
-      });
-      const played = await this.deps.media
-        .play(sideB.id, { kind: 'file', path: announcement })
-        .catch(() => null);
-      if (played) await done;
-      this.#announcementDone = undefined;
-      if (this.state === 'ended') return;
-    }
-    await this.#callerMedia.stopRingback();
-    // A bridge does not stop a playing loop: the waiting caller's music ends here.
-    await this.#callerMedia.stopLoop();
-    await this.deps.media
-      .bridge(sideA.id, sideB.id)
-      .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
-    if (this.state === 'ended') return;
-    const seB = sessionExpiresOf(r);
-    if (seB) this.armSessionTimer(end, { seconds: seB.seconds, weRefresh: seB.refresher !== 'uas' });
-    this.features.armCodes(end);
-    // A caller a flow already answered is simply connected; anyone else gets its 200 now.
-    if (this.#connected) {
-      if (this.parties.A) this.features.armCodes(this.parties.A);
-      this.emit('connected');
-      return;
-    }
-    this.answerCaller();
-  }
-
-  /** Our 200 to the caller: from here it is slot A's party of an answered call. */
-  private answerCaller(): void {
-    const sideA = this.parties.sideA as MediaSide;
-    const se = sessionExpiresOf(this.a.invite);
-    const uacRefreshes = supports(this.a.invite, 'timer');
-    // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
-    const headers: [string, string][] = se
-      ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
-      : [];
-    if (se && uacRefreshes) headers.push(['Require', 'timer']);
-    this.a.answer(sideA.lastSent as string, headers, () =>
-      this.guarded(this.hangup('system', 'no ACK from caller')),
-    );
-    const end = new CallEnd(this.a, sideA, this.caller);
-    this.parties.A = end;
-    // From here a ring step (a transfer) connects the answered caller: no 18x or 200 again.
-    this.#connected = true;
-    if (se) this.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
-    if (this.parties.B) {
-      this.features.armCodes(end);
-      if (this.parties.B) this.features.armCodes(this.parties.B);
-    }
-    this.#state = 'answered';
-    this.answeredAt = new Date();
-    this.emit('answered');
-  }
-
-  private armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void {
-    end.sessionTimer = spec;
-    end.timers.push(
-      new SessionTimer(
-        spec.seconds,
-        spec.weRefresh ? 'refresh' : 'watch',
-        () => this.guarded(this.refresh(end)),
-        () => this.guarded(this.hangup('system', 'session timer expired')),
-      ),
-    );
-  }
-
-  /** Our turn to refresh a party's session (RFC 4028 §7.4): an UPDATE without SDP. */
-  private async refresh(end: CallEnd): Promise<void> {
-    const expires: [string, string][] = [['Session-Expires', `${this.deps.sessionExpires};refresher=uac`]];
-    let r = await end.leg.request('UPDATE', undefined, expires);
-    // A peer without UPDATE is refreshed with a re-INVITE carrying our current SDP.
-    if (r && (r.status === 405 || r.status === 501))
-      r = await end.leg.request('INVITE', end.side.lastSent, expires);
-    if (!r || r.status === 481 || r.status === 408) return this.partyGone(end, 'session refresh failed');
-    for (const t of end.timers) if (t.role === 'refresh') t.reset();
+  /**
+   * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
+   * target), we answer the caller, and its endpoint is left for the picker's call to bridge
+   * to. False when the call is no longer ringing (answered, or gone, meanwhile).
+   */
+  pickUp(by: Party): Promise<boolean> {
+    return this.#setup.pickUp(by);
   }
 
   /** Runs a piece of call handling whose failure must end this call, never the process. */
@@ -585,38 +422,21 @@ export class Call implements DialogOwner {
   /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
   strayResponse(r: SipResponse): void {
     const key = `${r.callId}|${r.from.tag}`;
-    const leg = this.parties.endOfKey(key)?.leg ?? this.#allLegs.find((l) => l.key === key);
+    const leg = this.parties.endOfKey(key)?.leg ?? this.#setup.rungLeg(key);
     if (leg && 'reack' in leg) (leg as OutboundLeg).reack(r);
   }
 
   /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
   playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
     if (this.#callerMedia.playbackEnded(endpointId, playbackId, reason, digit)) return;
-    this.#announcementDone?.();
-  }
-
-  /**
-   * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
-   * target), we answer the caller, and its endpoint is left for the picker's call to bridge
-   * to. False when the call is no longer ringing (answered, or gone, meanwhile).
-   */
-  async pickUp(by: Party): Promise<boolean> {
-    if (this.#state !== 'ringing' || this.parties.B || !this.#ringer || this.#pickedUp) return false;
-    this.#pickedUp = true;
-    this.#ringer.cancel();
-    await this.#callerMedia.stopRingback();
-    await this.#callerMedia.endEarlyMedia();
-    if (this.#state !== 'ringing') return false;
-    this.callee = by;
-    this.answerCaller();
-    return true;
+    this.#setup.announcementEnded();
   }
 
   /** CANCEL from the caller before an answer (§9.2). */
   cancel(): void {
     if (this.#state === 'answered' || this.#state === 'ended') return;
     this.#cancelled = true;
-    this.#ringer?.cancel();
+    this.#setup.cancelRinging();
     // The callee answered but the caller was not connected yet: end the callee's dialog too.
     if (this.parties.B) void this.parties.B.leg.request('BYE');
     this.a.reject(487);
@@ -637,7 +457,7 @@ export class Call implements DialogOwner {
         return;
       }
       // A BYE from a callee still ringing (an early dialog), or from a losing fork.
-      const early = this.#allLegs.find((l) => l.key === key);
+      const early = this.#setup.rungLeg(key);
       if (request.method === 'BYE' && early) {
         tx.respond(createResponse(request, 200));
         early.cancel();
@@ -693,7 +513,7 @@ export class Call implements DialogOwner {
     if (this.#state === 'ended') return;
     if (this.#state !== 'answered') {
       if (by === 'caller') return this.cancel();
-      this.#ringer?.cancel();
+      this.#setup.cancelRinging();
       if (this.parties.B) void this.parties.B.leg.request('BYE');
       this.a.reject(by === 'system' ? 503 : 480);
       return this.finish('failed', cause, by);
@@ -721,7 +541,7 @@ export class Call implements DialogOwner {
     this.disposition = disposition;
     this.hangupCause = cause;
     this.endedBy = by;
-    this.#ringer?.cancel();
+    this.#setup.cancelRinging();
     this.features.dispose();
     this.#accounting.releaseAll();
     const ends = this.parties.ends();
@@ -733,10 +553,10 @@ export class Call implements DialogOwner {
       this.a.dispose();
       this.deps.untrack(this.a.key);
     }
-    for (const l of this.#allLegs) if (!this.parties.surrendered.has(l)) this.deps.untrack(l.key);
+    this.#setup.untrackLegs();
     for (const end of ends) if (!this.parties.surrendered.has(end.leg)) this.deps.untrack(end.leg.key);
     this.#callerMedia.close();
-    this.#announcementDone?.();
+    this.#setup.announcementEnded();
     for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
     this.#accounting.write(this);

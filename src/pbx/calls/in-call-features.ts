@@ -10,7 +10,9 @@ import type { Call, CallOptions, DialResult, ParticipantView } from './call.ts';
 import type { CallAccounting } from './call-accounting.ts';
 import { CallEnd, participantId } from './call-end.ts';
 import type { CallParties } from './call-parties.ts';
+import type { CallSetup } from './call-setup.ts';
 import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
+import type { CallerMedia } from './caller-media.ts';
 import { type InCallCode, InCallCodes } from './in-call-codes.ts';
 import { InboundLeg, type OutboundLeg } from './legs.ts';
 import type { MediaSide } from './media-side.ts';
@@ -26,20 +28,17 @@ export interface FeatureHost {
   readonly call: Call;
   readonly deps: CallOptions;
   readonly parties: CallParties;
-  /** Rings slot B from its endpoint (the caller hears ringback) until an answer or the end. */
-  ring(step: RingStep): Promise<'answered' | 'cancelled' | Failure>;
+  /** Rings slot B from its endpoint (the caller hears ringback), arms session timers. */
+  readonly setup: CallSetup;
+  /** Ringback to slot A (a transferee waiting for the target). */
+  readonly callerMedia: CallerMedia;
   dial(first: RingStep, next: NextStep): Promise<DialResult>;
   runService(step: ServiceStep): Promise<void>;
   hangup(by: 'caller' | 'callee' | 'system', cause: string): Promise<void>;
   /** A party left: the call goes on without it if it can. */
   partyGone(end: CallEnd, cause: string): Promise<void>;
-  /** Plays ringback to slot A (a transferee waiting for the target). */
-  startRingback(): Promise<void>;
-  stopRingback(): Promise<void>;
-  armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void;
   /** External-call slots, billing and the legs rung. */
   readonly accounting: CallAccounting;
-  sessionTimerOffer(): [string, string][];
 }
 
 /** A party being rung to join the call (a conference add). */
@@ -193,7 +192,7 @@ export class InCallFeatures {
     }
     await p.updateMusic();
     if (!this.live) return;
-    await this.h.startRingback();
+    await this.h.callerMedia.startRingback();
     try {
       p.sideB = await p.newSide();
     } catch (e) {
@@ -236,7 +235,7 @@ export class InCallFeatures {
       p.B = transferor;
       this.h.call.callee = transferor.party;
       if (spare) await p.releaseSide(spare);
-      await this.h.stopRingback();
+      await this.h.callerMedia.stopRingback();
       await this.h.deps.media.bridge((p.A as CallEnd).side.id, transferor.side.id).catch(() => {});
       this.armCodes(transferor);
       await p.updateMusic();
@@ -277,7 +276,7 @@ export class InCallFeatures {
       RECALL_SECONDS,
     );
     this.h.deps.log.info({ call: call.id }, 'transfer recall');
-    return (await this.h.ring(step)) === 'answered';
+    return (await this.h.setup.ring(step)) === 'answered';
   }
 
   /** Exchanges the slots, and who the call record names as caller and callee with them. */
@@ -364,7 +363,7 @@ export class InCallFeatures {
     p.B = target;
     call.callee = target.party;
     deps.track(target.leg.key, call);
-    if (moved.sessionTimer) this.h.armSessionTimer(target, moved.sessionTimer);
+    if (moved.sessionTimer) this.h.setup.armSessionTimer(target, moved.sessionTimer);
     this.armCodes(target);
     this.armCodes(transferee);
     deps.log.info({ call: call.id, from: other.id }, 'attended transfer');
@@ -428,7 +427,7 @@ export class InCallFeatures {
       ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
       : [];
     leg.answer(side.lastSent as string, headers, () => call.guarded(this.h.partyGone(end, 'no ACK')));
-    if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
+    if (se) this.h.setup.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
     // The new dialog takes the old one's place: its slot, or its seat in the conference.
     if (p.A === old) {
       p.A = end;
@@ -522,7 +521,7 @@ export class InCallFeatures {
     const ringer = new Ringer(
       deps.ctx,
       step,
-      { sdp, maxForwards: 70, headers: this.h.sessionTimerOffer() },
+      { sdp, maxForwards: 70, headers: this.h.setup.sessionTimerOffer() },
       {
         onProvisional: () => {},
         onAnswer: () => {},
@@ -577,7 +576,7 @@ export class InCallFeatures {
     this.h.accounting.recordLeg(leg, 200, true);
     this.h.accounting.bill(step.external);
     const se = sessionExpiresOf(result.response);
-    if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: se.refresher !== 'uas' });
+    if (se) this.h.setup.armSessionTimer(end, { seconds: se.seconds, weRefresh: se.refresher !== 'uas' });
     const conference = await p.ensureConference();
     if (!this.live) {
       void leg.request('BYE');
