@@ -1,13 +1,15 @@
-// Setting up a call: ringing slot B's targets from its endpoint while the caller hears
-// ringback or the callee's early media, the callee's answer (its announcement, the bridge),
-// our 200 to the caller, a pickup from another phone, and the RFC 4028 session timers agreed
-// on the way.
+// Setting up a call: the caller's media, then dialing: ringing slot B's targets from its
+// endpoint while the caller hears ringback or the callee's early media, the callee's answer
+// (its announcement, the bridge), our 200 to the caller, a pickup from another phone, and the
+// RFC 4028 session timers agreed on the way.
+import { CallerGone } from '../../flows/index.ts';
+import { MediaError } from '../../media/index.ts';
 import type { SipResponse } from '../../sip/index.ts';
 import type { Call, CallOptions } from './call.ts';
 import type { CallAccounting } from './call-accounting.ts';
 import { CallEnd } from './call-end.ts';
 import type { CallParties } from './call-parties.ts';
-import type { Party, RingStep } from './call-types.ts';
+import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
 import type { CallerMedia } from './caller-media.ts';
 import type { OutboundLeg } from './legs.ts';
 import type { MediaSide } from './media-side.ts';
@@ -15,6 +17,8 @@ import { Ringer, type RingResult } from './ringer.ts';
 import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
 
 type Failure = { status: number; reason: string };
+/** How dialing ended: someone answered, a service took the caller, the last failure, or the end. */
+export type DialResult = 'answered' | 'cancelled' | ServiceStep | Failure;
 export type StepOutcome = 'answered' | 'cancelled' | Failure;
 
 /** What setting up a call needs from the call beyond its parts. */
@@ -30,8 +34,12 @@ export interface SetupHost {
   answered(): void;
   /** A caller we had answered already (a flow) now talks to whoever answered. */
   connected(): void;
+  /** Neither cancelled nor ended. */
+  live(): boolean;
   /** Refuses the caller, never answered, with this status. */
   fail(status: number, reason: string): void;
+  /** The call ends as rejected (the caller already has our final response). */
+  rejected(cause: string): Promise<void>;
   /** A party left or cannot be reached: the call goes on without it if it can. */
   partyGone(end: CallEnd, cause: string): Promise<void>;
 }
@@ -62,6 +70,63 @@ export class CallSetup {
   /** Whether the caller has our 200 (from a flow, an answer, or a pickup). */
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /**
+   * Sets up the caller's media: our endpoint answering the caller's offer and the one facing
+   * whoever we ring. False when the call already ended (refused, cancelled).
+   */
+  async prepare(external?: RingStep['external']): Promise<boolean> {
+    // The router already counted an external call: from here on the call's end releases it.
+    this.h.accounting.holdExternal(external);
+    const invite = this.call.a.invite;
+    if (invite.body.length === 0) {
+      // Late offer (no SDP in the INVITE) is not supported yet.
+      this.h.fail(488, 'SDP offer required');
+      return false;
+    }
+    const se = sessionExpiresOf(invite);
+    if (se && se.seconds < MIN_SE) {
+      this.call.a.reject(422, 'Session Interval Too Small', [['Min-SE', String(MIN_SE)]]);
+      await this.h.rejected('422 Session Interval Too Small');
+      return false;
+    }
+    try {
+      this.parties.sideA = await this.parties.newSide();
+      this.parties.sideB = await this.parties.newSide();
+      await this.parties.sideA.answer(invite.body.toString('utf8'));
+      return true;
+    } catch (e) {
+      // A CANCEL while the media was being set up has already ended the call.
+      if (e instanceof CallerGone) return false;
+      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC') this.h.fail(488, 'No common codec');
+      else {
+        this.deps.log.error({ err: e }, 'media setup failed');
+        this.h.fail(503, 'Media unavailable');
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Rings a step, then what `next` says after each failure, until someone answers, a service
+   * takes the caller, or nothing is left (the last failure). Forwarding chains end after a
+   * few hops, so two lines forwarding to each other cannot loop.
+   */
+  async dial(first: RingStep, next: NextStep): Promise<DialResult> {
+    let step: RingStep | undefined = first;
+    let hops = 0;
+    while (step && this.h.live()) {
+      const outcome = await this.ring(step);
+      if (outcome === 'answered' || outcome === 'cancelled') return outcome;
+      const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
+      if (then && 'legs' in then && this.call.state === 'ended') then.external?.release();
+      if (!then) return outcome;
+      if ('run' in then) return then;
+      if ('status' in then && !('legs' in then)) return then;
+      step = then as RingStep;
+    }
+    return 'cancelled';
   }
 
   /** Answers the caller ourselves, for prompts and menus; from here hanging up is a BYE. */

@@ -4,11 +4,11 @@
 // A transfer replaces a slot's party, a conference puts any number of parties in one mixer.
 // The dialing itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
 import { CallerGone, type RingOutcome } from '../../flows/index.ts';
-import { MediaError, type PromptSource } from '../../media/index.ts';
+import type { PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
-import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
 import { CallAccounting } from './call-accounting.ts';
+import { CallDialogs } from './call-dialogs.ts';
 import type { CallEnd } from './call-end.ts';
 import { CallParties } from './call-parties.ts';
 import { CallSetup } from './call-setup.ts';
@@ -22,35 +22,16 @@ import type {
   ServiceStep,
 } from './call-types.ts';
 import { CallerMedia } from './caller-media.ts';
+import type { ParticipantView } from './conference-parties.ts';
 import { dispositionOf, towardCaller } from './failure-status.ts';
 import { InCallFeatures } from './in-call-features.ts';
-import { type DialogLeg, InboundLeg, type OutboundLeg } from './legs.ts';
-import { answerSessionModify } from './session-modify.ts';
-import { MIN_SE, sessionExpiresOf } from './session-timer.ts';
+import { type DialogLeg, InboundLeg } from './legs.ts';
 import type { InCallServices } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
-/** How dialing ended: someone answered, a service took the caller, the last failure, or the end. */
-export type DialResult = 'answered' | 'cancelled' | ServiceStep | Failure;
 
 /** What a call needs from the engine; in-call features only where the engine offers them. */
 export type CallOptions = CallDeps & { inCall?: InCallServices | undefined };
-
-/** A party of a call as the API shows it. */
-export interface ParticipantView {
-  id: string;
-  number: string;
-  name: string | null;
-  lineId: string | null;
-  state: 'ringing' | 'connected';
-  /** The party that made the call a conference. */
-  host: boolean;
-  muted: boolean;
-  /** Put on hold by the host: hears our music, is not heard. */
-  held: boolean;
-  /** It put the call on hold itself. */
-  holding: boolean;
-}
 
 export class Call implements DialogOwner {
   readonly id = newId();
@@ -73,7 +54,7 @@ export class Call implements DialogOwner {
   readonly #callerMedia: CallerMedia;
   /** Ringing, the answer, our 200 to the caller, session timers. */
   readonly #setup: CallSetup;
-  #recordingId: string | undefined;
+  readonly #dialogs: CallDialogs;
   readonly #mediaGroup: string;
   /** Who is connected and how: the two slots or a conference, and the call's endpoints. */
   readonly parties: CallParties;
@@ -110,7 +91,7 @@ export class Call implements DialogOwner {
       live: () => this.#state !== 'ended',
     });
     this.#callerMedia = new CallerMedia({
-      callId: this.id,
+      call: this,
       deps,
       parties: this.parties,
       connect: () => this.connectCaller(),
@@ -134,7 +115,16 @@ export class Call implements DialogOwner {
         this.emit('answered');
       },
       connected: () => this.emit('connected'),
+      live: () => !this.#cancelled && this.#state !== 'ended',
       fail: (status, reason) => this.fail(status, reason),
+      rejected: (cause) => this.finish('rejected', cause),
+      partyGone: (end, cause) => this.partyGone(end, cause),
+    });
+    this.#dialogs = new CallDialogs({
+      call: this,
+      deps,
+      parties: this.parties,
+      rungLeg: (key) => this.#setup.rungLeg(key),
       partyGone: (end, cause) => this.partyGone(end, cause),
     });
     this.features = new InCallFeatures({
@@ -143,9 +133,6 @@ export class Call implements DialogOwner {
       parties: this.parties,
       setup: this.#setup,
       callerMedia: this.#callerMedia,
-      dial: (first, next) => this.dial(first, next),
-      runService: (step) => this.runService(step),
-      hangup: (by, cause) => this.hangup(by, cause),
       partyGone: (end, cause) => this.partyGone(end, cause),
       accounting: this.#accounting,
     });
@@ -191,66 +178,17 @@ export class Call implements DialogOwner {
    * Sets up the caller's media: our endpoint answering the caller's offer and the one facing
    * whoever we ring. False when the call already ended (refused, cancelled).
    */
-  async prepare(external?: RingStep['external']): Promise<boolean> {
-    // The router already counted an external call: from here on finish() releases it.
-    this.#accounting.holdExternal(external);
-    const invite = this.a.invite;
-    if (invite.body.length === 0) {
-      // Late offer (no SDP in the INVITE) is not supported yet.
-      this.fail(488, 'SDP offer required');
-      return false;
-    }
-    const se = sessionExpiresOf(invite);
-    if (se && se.seconds < MIN_SE) {
-      this.a.reject(422, 'Session Interval Too Small', [['Min-SE', String(MIN_SE)]]);
-      await this.finish('rejected', '422 Session Interval Too Small');
-      return false;
-    }
-    try {
-      this.parties.sideA = await this.parties.newSide();
-      this.parties.sideB = await this.parties.newSide();
-      await this.parties.sideA.answer(invite.body.toString('utf8'));
-      return true;
-    } catch (e) {
-      // A CANCEL while the media was being set up has already ended the call.
-      if (e instanceof CallerGone) return false;
-      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC') this.fail(488, 'No common codec');
-      else {
-        this.deps.log.error({ err: e }, 'media setup failed');
-        this.fail(503, 'Media unavailable');
-      }
-      return false;
-    }
+  prepare(external?: RingStep['external']): Promise<boolean> {
+    return this.#setup.prepare(external);
   }
 
   /** Rings each step until one answers or none is left. */
   async run(first: RingStep, next: NextStep): Promise<void> {
     if (!(await this.prepare(first.external))) return;
-    const result = await this.dial(first, next);
+    const result = await this.#setup.dial(first, next);
     if (result === 'answered' || result === 'cancelled') return;
     if ('run' in result) return this.runService(result);
     return this.fail(result.status, result.reason);
-  }
-
-  /**
-   * Rings a step, then what `next` says after each failure, until someone answers, a service
-   * takes the caller, or nothing is left (the last failure). Forwarding chains end after a
-   * few hops, so two lines forwarding to each other cannot loop.
-   */
-  private async dial(first: RingStep, next: NextStep): Promise<DialResult> {
-    let step: RingStep | undefined = first;
-    let hops = 0;
-    while (step && !this.#cancelled && this.#state !== 'ended') {
-      const outcome = await this.#setup.ring(step);
-      if (outcome === 'answered' || outcome === 'cancelled') return outcome;
-      const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
-      if (then && 'legs' in then && this.state === 'ended') then.external?.release();
-      if (!then) return outcome;
-      if ('run' in then) return then;
-      if ('status' in then && !('legs' in then)) return then;
-      step = then as RingStep;
-    }
-    return 'cancelled';
   }
 
   /** Hands the caller to a PBX service (voicemail, a feature code) and ends the call after it. */
@@ -327,21 +265,8 @@ export class Call implements DialogOwner {
   }
 
   /** Starts a stereo recording (caller left, the other party right) or stops it. */
-  async record(on: boolean, path: string): Promise<void> {
-    this.ensureLive();
-    if (on && !this.#recordingId) {
-      const { caller, callee } = this.sides;
-      this.#recordingId = await this.deps.media.startRecording({
-        path,
-        left: caller as string,
-        right: callee as string,
-        channels: 2,
-      });
-    } else if (!on && this.#recordingId) {
-      const id = this.#recordingId;
-      this.#recordingId = undefined;
-      await this.deps.media.stopRecording(id).catch(() => {});
-    }
+  record(on: boolean, path: string): Promise<void> {
+    return this.#callerMedia.record(on, path);
   }
 
   /** The flow is over: a connected caller gets BYE, one never connected the last failure. */
@@ -368,7 +293,7 @@ export class Call implements DialogOwner {
     if (this.#state === 'ended' || this.#cancelled) throw new CallerGone();
   }
 
-  // Ringing slot B: the caller hears ringback (or the callee's early media) until it answers.
+  // Ringing and answering slot B (call-setup.ts).
 
   /**
    * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
@@ -413,19 +338,6 @@ export class Call implements DialogOwner {
     else this.mediaTimeout();
   }
 
-  /** A party's ACK of our 2xx. */
-  onAck(ack: SipRequest): void {
-    const leg = this.parties.endOfKey(`${ack.callId}|${ack.to.tag}`)?.leg ?? this.a;
-    if (leg instanceof InboundLeg && ack.to.tag === leg.toTag) leg.acked();
-  }
-
-  /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
-  strayResponse(r: SipResponse): void {
-    const key = `${r.callId}|${r.from.tag}`;
-    const leg = this.parties.endOfKey(key)?.leg ?? this.#setup.rungLeg(key);
-    if (leg && 'reack' in leg) (leg as OutboundLeg).reack(r);
-  }
-
   /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
   playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
     if (this.#callerMedia.playbackEnded(endpointId, playbackId, reason, digit)) return;
@@ -443,57 +355,21 @@ export class Call implements DialogOwner {
     void this.finish('cancelled', '487 Request Terminated', 'caller');
   }
 
-  // In-dialog requests from any party: BYE, re-INVITE, UPDATE, REFER, INFO.
+  // SIP inside the call's dialogs (call-dialogs.ts).
 
-  async inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const key = `${request.callId}|${request.to.tag}`;
-    const end = this.parties.endOfKey(key);
-    const dialog = end?.leg.dialog;
-    if (!end || !dialog) {
-      if (request.method === 'BYE' && key === this.a.key) {
-        // RFC 3261 §15: the caller may end the early dialog with BYE; it is a hang-up.
-        tx.respond(createResponse(request, 200));
-        this.cancel();
-        return;
-      }
-      // A BYE from a callee still ringing (an early dialog), or from a losing fork.
-      const early = this.#setup.rungLeg(key);
-      if (request.method === 'BYE' && early) {
-        tx.respond(createResponse(request, 200));
-        early.cancel();
-        return;
-      }
-      tx.respond(createResponse(request, 481));
-      return;
-    }
-    const problem = dialog.receiveRequest(request);
-    if (problem) {
-      tx.respond(createResponse(request, problem.status ?? 500));
-      return;
-    }
-    for (const t of end.timers) if (t.role === 'watch') t.reset();
-    switch (request.method) {
-      case 'BYE':
-        tx.respond(createResponse(request, 200));
-        return this.partyGone(end, 'normal clearing');
-      case 'INVITE':
-      case 'UPDATE':
-        return this.modify(end, request, tx);
-      case 'REFER':
-        return this.features.refer(end, request, tx);
-      default:
-        tx.respond(createResponse(request, 200));
-    }
+  /** An in-dialog request from any party: BYE, re-INVITE, UPDATE, REFER, INFO. */
+  inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
+    return this.#dialogs.inDialog(request, tx);
   }
 
-  /** A re-INVITE or UPDATE: answered from our endpoint; hold starts or stops our music. */
-  private async modify(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const contact = this.deps.ctx.contact(end.leg.protocol);
-    const outcome = await answerSessionModify(request, tx, end.side, contact);
-    if (!outcome || outcome.held === end.held || this.#state === 'ended') return;
-    end.held = outcome.held;
-    this.deps.log.info({ call: this.id, party: end.id, held: end.held }, 'hold');
-    await this.parties.holdChanged(end);
+  /** A party's ACK of our 2xx. */
+  onAck(ack: SipRequest): void {
+    this.#dialogs.onAck(ack);
+  }
+
+  /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
+  strayResponse(r: SipResponse): void {
+    this.#dialogs.strayResponse(r);
   }
 
   /** A party left (its BYE) or is unreachable: the others go on if the call can go on without it. */

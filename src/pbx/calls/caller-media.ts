@@ -1,7 +1,9 @@
 // What the call plays to its caller (slot A's endpoint) and hears from it: a flow's prompts
 // and the keys read for them, a waiting loop (queue music), ringback while someone is rung,
-// the callee's early media bridged through, and a recording of the caller alone.
+// the callee's early media bridged through; recordings, of the caller alone or of the call in
+// stereo (the caller left, the other party right).
 import type { PromptSource } from '../../media/index.ts';
+import type { Call } from './call.ts';
 import type { CallParties } from './call-parties.ts';
 import type { CallDeps } from './call-types.ts';
 import { CallerInput } from './caller-input.ts';
@@ -9,7 +11,7 @@ import type { MediaSide } from './media-side.ts';
 
 /** What the caller's media needs from its call. */
 export interface CallerMediaContext {
-  callId: string;
+  call: Call;
   deps: Pick<CallDeps, 'media' | 'log' | 'country'>;
   parties: CallParties;
   /** Answers the caller ourselves if nobody has yet. */
@@ -26,6 +28,7 @@ export class CallerMedia {
   #ringbackPlaying = false;
   /** The callee's early media is bridged to the caller. */
   #earlyMedia = false;
+  #recordingId: string | undefined;
 
   constructor(private readonly c: CallerMediaContext) {}
 
@@ -61,7 +64,7 @@ export class CallerMedia {
     const ended = await this.#input.playbackEnd(id);
     this.c.ensureLive();
     if (ended.reason === 'error')
-      this.deps.log.warn({ call: this.c.callId, source }, 'prompt could not be played');
+      this.deps.log.warn({ call: this.c.call.id, source }, 'prompt could not be played');
     return ended.reason === 'dtmf' ? ended.digit : undefined;
   }
 
@@ -106,6 +109,24 @@ export class CallerMedia {
       maxDurationMs: maxMs,
     });
     return { id, stop: () => this.deps.media.stopRecording(id).catch(() => {}) };
+  }
+
+  /** Starts a stereo recording (caller left, the other party right) or stops it. */
+  async record(on: boolean, path: string): Promise<void> {
+    this.c.ensureLive();
+    if (on && !this.#recordingId) {
+      const { caller, callee } = this.c.call.sides;
+      this.#recordingId = await this.deps.media.startRecording({
+        path,
+        left: caller as string,
+        right: callee as string,
+        channels: 2,
+      });
+    } else if (!on && this.#recordingId) {
+      const id = this.#recordingId;
+      this.#recordingId = undefined;
+      await this.deps.media.stopRecording(id).catch(() => {});
+    }
   }
 
   /** A key from the caller's endpoint, kept for a flow; none while it talks to someone. */
