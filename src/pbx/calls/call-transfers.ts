@@ -30,14 +30,8 @@ export class CallTransfers {
     private readonly features: InCallFeatures,
   ) {}
 
-  private get inCall(): InCallServices | undefined {
-    return this.h.deps.inCall;
-  }
   private get parties(): CallParties {
     return this.h.parties;
-  }
-  private get live(): boolean {
-    return this.h.call.state !== 'ended';
   }
 
   /** Whether a transfer is under way. */
@@ -69,7 +63,7 @@ export class CallTransfers {
   ): Promise<void> {
     const refuse = (f: Failure) =>
       subscription ? subscription.final(f.status, f.reason) : this.features.refuseCode(presser, f);
-    const inCall = this.inCall;
+    const inCall = this.features.inCall;
     const { call } = this.h;
     const routing = inCall ? routingOf(inCall, call.tenantId, presser.party) : undefined;
     if (!inCall || !routing) return refuse({ status: 403, reason: 'Forbidden' });
@@ -100,7 +94,7 @@ export class CallTransfers {
       await p.dropEnd(presser);
     }
     await p.updateMusic();
-    if (!this.live) return;
+    if (!this.features.live) return;
     await this.h.callerMedia.startRingback();
     try {
       p.sideB = await p.newSide();
@@ -123,7 +117,7 @@ export class CallTransfers {
     const t = this.#transfer;
     if (!t) return;
     const p = this.parties;
-    if (!this.live || result === 'cancelled') {
+    if (!this.features.live || result === 'cancelled') {
       this.#transfer = undefined;
       await t.subscription?.final(487, 'Request Terminated');
       return;
@@ -155,7 +149,8 @@ export class CallTransfers {
     this.#transfer = undefined;
     // The transferor is gone: ring it back (transfer recall) before giving up on the caller.
     const recalled = await this.recall(presser);
-    if (!recalled && this.live) await this.h.call.hangup('system', `transfer failed: ${result.status}`);
+    if (!recalled && this.features.live)
+      await this.h.call.hangup('system', `transfer failed: ${result.status}`);
   }
 
   /** The final NOTIFY to a transferor still there, then our BYE unless it hung up meanwhile. */
@@ -173,11 +168,11 @@ export class CallTransfers {
   }
 
   private async recall(presser: CallEnd): Promise<boolean> {
-    const inCall = this.inCall;
+    const inCall = this.features.inCall;
     const { call } = this.h;
     const routing = inCall ? routingOf(inCall, call.tenantId, presser.party) : undefined;
     const transferee = this.parties.A;
-    if (!inCall || !routing || !transferee || !this.live) return false;
+    if (!inCall || !routing || !transferee || !this.features.live) return false;
     const step = inCall.router.ringStep(
       routing.tenant,
       [{ kind: 'line', id: routing.line.id }],
@@ -200,7 +195,7 @@ export class CallTransfers {
   async refer(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
     const parsed = parseRefer(request);
     if ('status' in parsed) return void tx.respond(createResponse(request, parsed.status, parsed.reason));
-    const inCall = this.inCall;
+    const inCall = this.features.inCall;
     // Only our own people transfer: a carrier's party has no line to route as (toll fraud).
     if (!inCall || !routingOf(inCall, this.h.call.tenantId, end.party))
       return void tx.respond(createResponse(request, 403, 'Transfer not allowed'));
@@ -224,7 +219,7 @@ export class CallTransfers {
     replaces: { callId: string; toTag: string; fromTag: string },
     subscription: ReferSubscription,
   ): Promise<void> {
-    const inCall = this.inCall as InCallServices;
+    const inCall = this.features.inCall as InCallServices;
     const { call, deps } = this.h;
     // The tags are as the target would see them: to-tag ours, from-tag the referrer's (§6.1).
     const keys = [`${replaces.callId}|${replaces.toTag}`, `${replaces.callId}|${replaces.fromTag}`];
@@ -254,7 +249,7 @@ export class CallTransfers {
         return subscription.final(500, 'Server Internal Error');
       }
     }
-    if (!this.live || other.state === 'ended' || !this.canTransfer(referrer)) {
+    if (!this.features.live || other.state === 'ended' || !this.canTransfer(referrer)) {
       if (side !== target.side) await p.releaseSide(side);
       return subscription.final(487, 'Request Terminated');
     }
@@ -323,7 +318,7 @@ export class CallTransfers {
       await p.releaseSide(side);
       return respond(488);
     }
-    if (!this.live || !p.ends().includes(old) || this.#transfer) {
+    if (!this.features.live || !p.ends().includes(old) || this.#transfer) {
       await p.releaseSide(side);
       return respond(481);
     }

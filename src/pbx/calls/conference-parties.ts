@@ -51,9 +51,6 @@ export class ConferenceParties {
   private get parties(): CallParties {
     return this.h.parties;
   }
-  private get live(): boolean {
-    return this.h.call.state !== 'ended';
-  }
 
   /** Parties being rung to join. */
   get adding(): number {
@@ -99,7 +96,7 @@ export class ConferenceParties {
    * with a line when no host is named). Resolves once it rings; the rest happens in the background.
    */
   async addParticipant(number: string, host: CallEnd | undefined): Promise<ParticipantView | Failure> {
-    const inCall = this.h.deps.inCall;
+    const inCall = this.features.inCall;
     const { call, deps } = this.h;
     const p = this.parties;
     if (!inCall) return { status: 501, reason: 'Conferences are not available' };
@@ -168,7 +165,7 @@ export class ConferenceParties {
     const p = this.parties;
     const result = await add.ringer.start();
     this.#adds.delete(add.id);
-    if (result === 'cancelled' || !('answered' in result) || !this.live) {
+    if (result === 'cancelled' || !('answered' in result) || !this.features.live) {
       this.h.accounting.releaseExternal(step.external);
       await p.releaseSide(side);
       if (result !== 'cancelled' && 'answered' in result) void result.answered.request('BYE');
@@ -190,7 +187,7 @@ export class ConferenceParties {
     const se = sessionExpiresOf(result.response);
     if (se) this.h.setup.armSessionTimer(end, { seconds: se.seconds, weRefresh: se.refresher !== 'uas' });
     const conference = await p.ensureConference();
-    if (!this.live) {
+    if (!this.features.live) {
       void leg.request('BYE');
       return;
     }

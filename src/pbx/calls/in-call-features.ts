@@ -2,7 +2,7 @@
 // transfers the other party, `*3` + number adds a party, `*1` records on demand), transfers
 // (call-transfers.ts), and the conference a call becomes when a party is added, with the
 // host's controls (conference-parties.ts).
-import type { Flow, ServerTransaction, SipRequest } from '../../sip/index.ts';
+import type { ServerTransaction, SipRequest } from '../../sip/index.ts';
 import type { LineRecording } from '../../store/schema.ts';
 import type { LineRoute } from '../directory.ts';
 import type { Call, CallOptions } from './call.ts';
@@ -14,7 +14,6 @@ import { CallTransfers } from './call-transfers.ts';
 import type { CallerMedia } from './caller-media.ts';
 import { ConferenceParties, type ParticipantView } from './conference-parties.ts';
 import { type InCallCode, InCallCodes } from './in-call-codes.ts';
-import type { ReplacesTarget } from './refer.ts';
 import { type InCallServices, routingOf } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
@@ -44,13 +43,15 @@ export class InCallFeatures {
     this.#conference = new ConferenceParties(h, this);
   }
 
-  private get inCall(): InCallServices | undefined {
+  /** The engine's transfer and conference services, where it offers them. */
+  get inCall(): InCallServices | undefined {
     return this.h.deps.inCall;
   }
   private get parties(): CallParties {
     return this.h.parties;
   }
-  private get live(): boolean {
+  /** The call has not ended. */
+  get live(): boolean {
     return this.h.call.state !== 'ended';
   }
 
@@ -137,15 +138,8 @@ export class InCallFeatures {
   }
 
   /** An INVITE with Replaces (RFC 3891) from a phone of the same line takes a party's place. */
-  replaceParty(
-    key: string,
-    replaces: ReplacesTarget,
-    invite: SipRequest,
-    tx: ServerTransaction,
-    flow: Flow,
-    lineId: string,
-  ): Promise<void> {
-    return this.#transfers.replaceParty(key, replaces, invite, tx, flow, lineId);
+  replaceParty(...args: Parameters<CallTransfers['replaceParty']>): Promise<void> {
+    return this.#transfers.replaceParty(...args);
   }
 
   // Conferences (conference-parties.ts).
