@@ -4,14 +4,14 @@
 // A transfer replaces a slot's party, a conference puts any number of parties in one mixer.
 // The dialing itself (which lines, what when nobody answers) is a Plan the CallEngine hands in.
 import { CallerGone, type RingOutcome } from '../../flows/index.ts';
-import { MediaError, type PromptSource } from '../../media/index.ts';
+import type { PromptSource } from '../../media/index.ts';
 import type { Flow, ServerTransaction, SipRequest, SipResponse } from '../../sip/index.ts';
-import { createResponse } from '../../sip/index.ts';
 import { newId } from '../../store/ids.ts';
-import type { CallLegRecord } from '../../store/schema.ts';
-import { CallEnd } from './call-end.ts';
+import { CallAccounting } from './call-accounting.ts';
+import { CallDialogs } from './call-dialogs.ts';
+import type { CallEnd } from './call-end.ts';
 import { CallParties } from './call-parties.ts';
-import { calleeLegRecord, callRecordOf } from './call-record.ts';
+import { CallSetup } from './call-setup.ts';
 import type {
   CallDeps,
   DialogOwner,
@@ -21,39 +21,17 @@ import type {
   RingStep,
   ServiceStep,
 } from './call-types.ts';
-import { CallerInput } from './caller-input.ts';
+import { CallerMedia } from './caller-media.ts';
+import type { ParticipantView } from './conference-parties.ts';
 import { dispositionOf, towardCaller } from './failure-status.ts';
 import { InCallFeatures } from './in-call-features.ts';
-import { type DialogLeg, InboundLeg, type OutboundLeg } from './legs.ts';
-import type { MediaSide } from './media-side.ts';
-import { Ringer, type RingResult } from './ringer.ts';
-import { answerSessionModify } from './session-modify.ts';
-import { MIN_SE, SessionTimer, sessionExpiresOf, supports } from './session-timer.ts';
+import { type DialogLeg, InboundLeg } from './legs.ts';
 import type { InCallServices } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
-type Outcome = 'answered' | 'cancelled' | Failure;
-/** How dialing ended: someone answered, a service took the caller, the last failure, or the end. */
-export type DialResult = 'answered' | 'cancelled' | ServiceStep | Failure;
 
 /** What a call needs from the engine; in-call features only where the engine offers them. */
 export type CallOptions = CallDeps & { inCall?: InCallServices | undefined };
-
-/** A party of a call as the API shows it. */
-export interface ParticipantView {
-  id: string;
-  number: string;
-  name: string | null;
-  lineId: string | null;
-  state: 'ringing' | 'connected';
-  /** The party that made the call a conference. */
-  host: boolean;
-  muted: boolean;
-  /** Put on hold by the host: hears our music, is not heard. */
-  held: boolean;
-  /** It put the call on hold itself. */
-  holding: boolean;
-}
 
 export class Call implements DialogOwner {
   readonly id = newId();
@@ -66,37 +44,23 @@ export class Call implements DialogOwner {
   caller: Party;
   /** The party in slot B (or the one being rung). */
   callee: Party;
-  #ringer: Ringer | undefined;
-  /** Every leg this call rang, so finish() can forget them all (losing forks included). */
-  #allLegs: OutboundLeg[] = [];
   #state: 'routing' | 'ringing' | 'answered' | 'ended' = 'routing';
-  #ringbackPlaying = false;
-  #earlyMedia = false;
-  #step: RingStep | undefined;
-  /** External-call slots held by this call (toll-fraud limit), each released once. */
-  readonly #externals = new Set<() => void>();
-  /** Answered external parties, charged from when each answered. */
-  readonly #billing: { e164: string; since: Date }[] = [];
-  #answeredStep: RingStep | undefined;
-  #legRecords: CallLegRecord[] = [];
+  /** External-call slots, billing, the legs rung and the call record. */
+  readonly #accounting: CallAccounting;
   #cancelled = false;
-  /** We answered the caller ourselves (a flow's prompts): ringing others sends no 18x or 200 to it. */
-  #connected = false;
   /** Why the last ring step failed, for the final answer to a caller never connected. */
   #lastFailure: Failure | undefined;
-  /** Another phone picked this call up while it rang (`*8`). */
-  #pickedUp = false;
-  readonly #input = new CallerInput();
-  #recordingId: string | undefined;
-  /** Music (or any loop) we play to the connected caller while it waits, e.g. in a queue. */
-  #loopPlaying = false;
+  /** Prompts, keys, music and ringback to and from the caller. */
+  readonly #callerMedia: CallerMedia;
+  /** Ringing, the answer, our 200 to the caller, session timers. */
+  readonly #setup: CallSetup;
+  readonly #dialogs: CallDialogs;
   readonly #mediaGroup: string;
   /** Who is connected and how: the two slots or a conference, and the call's endpoints. */
   readonly parties: CallParties;
   /** What the parties can do: in-call codes, transfers, adding parties. */
   readonly features: InCallFeatures;
   #endedWaiters: (() => void)[] = [];
-  #announcementDone: (() => void) | undefined;
   disposition: 'answered' | 'busy' | 'no-answer' | 'cancelled' | 'failed' | 'rejected' = 'failed';
   hangupCause: string | null = null;
   endedBy: 'caller' | 'callee' | 'system' | null = null;
@@ -116,6 +80,7 @@ export class Call implements DialogOwner {
     this.caller = caller;
     this.callee = dialed;
     this.#mediaGroup = deps.mediaGroup ?? this.id;
+    this.#accounting = new CallAccounting(deps);
     this.parties = new CallParties({
       media: deps.media,
       group: this.#mediaGroup,
@@ -125,25 +90,51 @@ export class Call implements DialogOwner {
       untrack: deps.untrack,
       live: () => this.#state !== 'ended',
     });
+    this.#callerMedia = new CallerMedia({
+      call: this,
+      deps,
+      parties: this.parties,
+      connect: () => this.connectCaller(),
+      ensureLive: () => this.ensureLive(),
+      ended: () => this.#state === 'ended',
+    });
+    this.#setup = new CallSetup({
+      call: this,
+      deps,
+      parties: this.parties,
+      accounting: this.#accounting,
+      callerMedia: this.#callerMedia,
+      ringing: () => {
+        if (this.#state !== 'routing') return;
+        this.#state = 'ringing';
+        this.emit('ringing');
+      },
+      answered: () => {
+        this.#state = 'answered';
+        this.answeredAt = new Date();
+        this.emit('answered');
+      },
+      connected: () => this.emit('connected'),
+      live: () => !this.#cancelled && this.#state !== 'ended',
+      fail: (status, reason) => this.fail(status, reason),
+      rejected: (cause) => this.finish('rejected', cause),
+      partyGone: (end, cause) => this.partyGone(end, cause),
+    });
+    this.#dialogs = new CallDialogs({
+      call: this,
+      deps,
+      parties: this.parties,
+      rungLeg: (key) => this.#setup.rungLeg(key),
+      partyGone: (end, cause) => this.partyGone(end, cause),
+    });
     this.features = new InCallFeatures({
       call: this,
       deps,
       parties: this.parties,
-      ring: (step) => this.ring(step),
-      dial: (first, next) => this.dial(first, next),
-      runService: (step) => this.runService(step),
-      hangup: (by, cause) => this.hangup(by, cause),
+      setup: this.#setup,
+      callerMedia: this.#callerMedia,
       partyGone: (end, cause) => this.partyGone(end, cause),
-      startRingback: () => this.startRingback(),
-      stopRingback: () => this.stopRingback(),
-      armSessionTimer: (end, spec) => this.armSessionTimer(end, spec),
-      recordLeg: (leg, status, answered) => this.recordLeg(leg, status, answered),
-      holdExternal: (external) => this.holdExternal(external),
-      releaseExternal: (external) => this.releaseExternal(external),
-      bill: (external) => {
-        if (external) this.#billing.push({ e164: external.e164, since: new Date() });
-      },
-      sessionTimerOffer: () => this.sessionTimerOffer(),
+      accounting: this.#accounting,
     });
     tx.user = {
       onCancel: () => this.cancel(),
@@ -187,76 +178,24 @@ export class Call implements DialogOwner {
    * Sets up the caller's media: our endpoint answering the caller's offer and the one facing
    * whoever we ring. False when the call already ended (refused, cancelled).
    */
-  async prepare(external?: RingStep['external']): Promise<boolean> {
-    // The router already counted an external call: from here on finish() releases it.
-    this.holdExternal(external);
-    const invite = this.a.invite;
-    if (invite.body.length === 0) {
-      // Late offer (no SDP in the INVITE) is not supported yet.
-      this.fail(488, 'SDP offer required');
-      return false;
-    }
-    const se = sessionExpiresOf(invite);
-    if (se && se.seconds < MIN_SE) {
-      this.a.reject(422, 'Session Interval Too Small', [['Min-SE', String(MIN_SE)]]);
-      await this.finish('rejected', '422 Session Interval Too Small');
-      return false;
-    }
-    try {
-      this.parties.sideA = await this.parties.newSide();
-      this.parties.sideB = await this.parties.newSide();
-      await this.parties.sideA.answer(invite.body.toString('utf8'));
-      return true;
-    } catch (e) {
-      // A CANCEL while the media was being set up has already ended the call.
-      if (e instanceof CallerGone) return false;
-      if (e instanceof MediaError && e.code === 'SDP_NO_COMMON_CODEC') this.fail(488, 'No common codec');
-      else {
-        this.deps.log.error({ err: e }, 'media setup failed');
-        this.fail(503, 'Media unavailable');
-      }
-      return false;
-    }
+  prepare(external?: RingStep['external']): Promise<boolean> {
+    return this.#setup.prepare(external);
   }
 
   /** Rings each step until one answers or none is left. */
   async run(first: RingStep, next: NextStep): Promise<void> {
     if (!(await this.prepare(first.external))) return;
-    const result = await this.dial(first, next);
+    const result = await this.#setup.dial(first, next);
     if (result === 'answered' || result === 'cancelled') return;
     if ('run' in result) return this.runService(result);
     return this.fail(result.status, result.reason);
   }
 
-  /**
-   * Rings a step, then what `next` says after each failure, until someone answers, a service
-   * takes the caller, or nothing is left (the last failure). Forwarding chains end after a
-   * few hops, so two lines forwarding to each other cannot loop.
-   */
-  private async dial(first: RingStep, next: NextStep): Promise<DialResult> {
-    let step: RingStep | undefined = first;
-    let hops = 0;
-    while (step && !this.#cancelled && this.#state !== 'ended') {
-      const outcome = await this.ring(step);
-      if (outcome === 'answered' || outcome === 'cancelled') return outcome;
-      const then: Awaited<ReturnType<NextStep>> = hops++ < 4 ? await next(outcome.status) : undefined;
-      if (then && 'legs' in then && this.state === 'ended') then.external?.release();
-      if (!then) return outcome;
-      if ('run' in then) return then;
-      if ('status' in then && !('legs' in then)) return then;
-      step = then as RingStep;
-    }
-    return 'cancelled';
-  }
-
   /** Hands the caller to a PBX service (voicemail, a feature code) and ends the call after it. */
   async runService(step: ServiceStep): Promise<void> {
     if (this.#state === 'ended') return;
-    if (this.#earlyMedia) {
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
-    await this.stopRingback();
+    await this.#callerMedia.endEarlyMedia();
+    await this.#callerMedia.stopRingback();
     try {
       await step.run(this);
     } catch (e) {
@@ -271,70 +210,32 @@ export class Call implements DialogOwner {
   /** Answers the caller ourselves, for prompts and menus; from here hanging up is a BYE. */
   async connectCaller(): Promise<void> {
     this.ensureLive();
-    if (this.#connected) return;
-    await this.stopRingback();
-    this.#connected = true;
-    this.answerCaller();
+    await this.#setup.connectCaller();
   }
 
   /** Plays to the caller until done, or, with barge-in, until a key (returned). */
-  async playToCaller(source: PromptSource, bargeIn: boolean): Promise<string | undefined> {
-    await this.connectCaller();
-    // Type-ahead: a key pressed before a barge-in prompt answers it at once.
-    const typed = bargeIn ? this.#input.takeKey() : undefined;
-    if (typed !== undefined) return typed;
-    const sideA = this.parties.sideA as MediaSide;
-    let id: string;
-    try {
-      id = await this.deps.media.play(sideA.id, source, { stopOnDtmf: bargeIn });
-    } catch (e) {
-      this.ensureLive();
-      throw e;
-    }
-    // The caller may have gone while the prompt was prepared: its end would never come.
-    this.ensureLive();
-    const ended = await this.#input.playbackEnd(id);
-    this.ensureLive();
-    if (ended.reason === 'error') this.deps.log.warn({ call: this.id, source }, 'prompt could not be played');
-    return ended.reason === 'dtmf' ? ended.digit : undefined;
+  playToCaller(source: PromptSource, bargeIn: boolean): Promise<string | undefined> {
+    return this.#callerMedia.playToCaller(source, bargeIn);
   }
 
   /** The caller's next key, or undefined after `timeoutMs` without one or once `signal` aborts. */
-  async readDigit(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
-    await this.connectCaller();
-    const key = await this.#input.nextKey(timeoutMs, signal);
-    this.ensureLive();
-    return key;
+  readDigit(timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
+    return this.#callerMedia.readDigit(timeoutMs, signal);
   }
 
   /** Loops a source (hold music) to the connected caller until stopPlayback or a bridge. */
-  async playLoop(source: PromptSource): Promise<void> {
-    await this.connectCaller();
-    await this.deps.media.play((this.parties.sideA as MediaSide).id, source, { loop: true });
-    this.#loopPlaying = true;
-    this.ensureLive();
+  playLoop(source: PromptSource): Promise<void> {
+    return this.#callerMedia.playLoop(source);
   }
 
   /** Stops whatever is being played to the caller (music, a prompt). */
-  async stopPlayback(): Promise<void> {
-    this.#loopPlaying = false;
-    if (this.#state === 'ended' || !this.parties.sideA) return;
-    await this.deps.media.stopPlayback(this.parties.sideA.id).catch(() => {});
+  stopPlayback(): Promise<void> {
+    return this.#callerMedia.stopPlayback();
   }
 
-  /**
-   * Records the caller alone (a voicemail message), mono, until the returned stop is called
-   * or `maxMs` passes. The recording's id is given so its end event can be matched.
-   */
-  async recordCaller(path: string, maxMs: number): Promise<{ id: string; stop: () => Promise<void> }> {
-    await this.connectCaller();
-    const id = await this.deps.media.startRecording({
-      path,
-      left: (this.parties.sideA as MediaSide).id,
-      channels: 1,
-      maxDurationMs: maxMs,
-    });
-    return { id, stop: () => this.deps.media.stopRecording(id).catch(() => {}) };
+  /** Records the caller alone (a voicemail message), mono; see CallerMedia.recordCaller. */
+  recordCaller(path: string, maxMs: number): Promise<{ id: string; stop: () => Promise<void> }> {
+    return this.#callerMedia.recordCaller(path, maxMs);
   }
 
   /**
@@ -347,19 +248,16 @@ export class Call implements DialogOwner {
       step.external?.release();
       throw new CallerGone();
     }
-    const outcome = await this.ring(step);
+    const outcome = await this.#setup.ring(step);
     if (outcome === 'answered') {
       await this.ended();
       return 'answered';
     }
     if (outcome === 'cancelled' || this.state === 'ended') throw new CallerGone();
     this.#lastFailure = outcome;
-    await this.stopRingback();
-    if (this.#earlyMedia) {
-      // The callee's early media was bridged to the caller: the flow's prompts come next.
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
+    await this.#callerMedia.stopRingback();
+    // The callee's early media was bridged to the caller: the flow's prompts come next.
+    await this.#callerMedia.endEarlyMedia();
     const { status } = outcome;
     if (status === 486 || status === 600 || status === 603) return 'busy';
     if (status === 480 || status === 408 || status === 487) return 'no-answer';
@@ -367,27 +265,14 @@ export class Call implements DialogOwner {
   }
 
   /** Starts a stereo recording (caller left, the other party right) or stops it. */
-  async record(on: boolean, path: string): Promise<void> {
-    this.ensureLive();
-    if (on && !this.#recordingId) {
-      const { caller, callee } = this.sides;
-      this.#recordingId = await this.deps.media.startRecording({
-        path,
-        left: caller as string,
-        right: callee as string,
-        channels: 2,
-      });
-    } else if (!on && this.#recordingId) {
-      const id = this.#recordingId;
-      this.#recordingId = undefined;
-      await this.deps.media.stopRecording(id).catch(() => {});
-    }
+  record(on: boolean, path: string): Promise<void> {
+    return this.#callerMedia.record(on, path);
   }
 
   /** The flow is over: a connected caller gets BYE, one never connected the last failure. */
   async endFromFlow(cause: string): Promise<void> {
     if (this.#state === 'ended') return;
-    if (this.#connected || this.#state === 'answered') return this.hangup('system', cause);
+    if (this.#setup.connected || this.#state === 'answered') return this.hangup('system', cause);
     const f = this.#lastFailure ?? { status: 480, reason: 'Temporarily Unavailable' };
     this.fail(f.status, f.reason);
   }
@@ -401,211 +286,22 @@ export class Call implements DialogOwner {
   /** A key from one of our endpoints: watched for in-call codes, and the caller's kept for a flow. */
   dtmf(endpointId: string, digit: string): void {
     this.parties.endOfSide(endpointId)?.codes?.key(digit);
-    if (endpointId !== this.parties.sideA?.id || this.parties.B || this.parties.conference) return;
-    this.#input.key(digit);
+    this.#callerMedia.key(endpointId, digit);
   }
 
   private ensureLive(): void {
     if (this.#state === 'ended' || this.#cancelled) throw new CallerGone();
   }
 
-  // Ringing slot B: the caller hears ringback (or the callee's early media) until it answers.
+  // Ringing and answering slot B (call-setup.ts).
 
-  /** Rings one step's targets at once; the first to answer wins and the rest are cancelled. */
-  private async ring(step: RingStep): Promise<Outcome> {
-    this.#step = step;
-    this.callee = step.callee;
-    this.holdExternal(step.external);
-    const sideB = this.parties.sideB as MediaSide;
-    const codec = this.parties.sideA?.negotiated?.codec;
-    // The caller's codec first, so the bridge can pass packets through untouched.
-    const sdp = sideB.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
-    const maxForwards = Math.max(0, (this.a.invite.maxForwards ?? 70) - 1);
-    const ringer = new Ringer(
-      this.deps.ctx,
-      step,
-      { sdp, maxForwards, headers: this.sessionTimerOffer() },
-      {
-        onProvisional: (leg, r) => this.guarded(this.onProvisional(leg, r)),
-        onAnswer: (leg, r) => this.guarded(this.onAnswer(leg, r)),
-        onLegFailed: (leg, status) => this.recordLeg(leg, status),
-        track: (leg) => this.deps.track(leg.key, this),
-        untrack: (leg) => this.deps.untrack(leg.key),
-      },
-    );
-    this.#ringer = ringer;
-    this.#allLegs.push(...ringer.legs);
-    const result: RingResult = await ringer.start();
-    if (this.#ringer === ringer) this.#ringer = undefined;
-    // Another phone picked the call up while this step rang: the caller is answered.
-    if (this.#pickedUp) return 'answered';
-    if (result === 'cancelled') return 'cancelled';
-    if ('answered' in result) return 'answered';
-    this.releaseExternal(step.external);
-    return result;
-  }
-
-  private sessionTimerOffer(): [string, string][] {
-    return [
-      ['Supported', 'timer'],
-      ['Session-Expires', String(this.deps.sessionExpires)],
-      ['Min-SE', String(MIN_SE)],
-    ];
-  }
-
-  private async onProvisional(leg: OutboundLeg, r: SipResponse): Promise<void> {
-    if (this.#state === 'ended' || this.parties.B) return;
-    // A queue rings agents while the caller keeps its music: no ringback, no early media.
-    if (this.#step?.quiet) return;
-    if (this.#state === 'routing') {
-      this.#state = 'ringing';
-      this.emit('ringing');
-    }
-    const sideA = this.parties.sideA as MediaSide;
-    if (r.body.length > 0 && (r.status === 183 || r.status === 180)) {
-      // Early media from the callee (announcements, carrier ringback): bridge it through.
-      try {
-        await (this.parties.sideB as MediaSide).applyAnswer(r.body.toString('utf8'));
-        await this.stopRingback();
-        await this.deps.media.bridge(sideA.id, (this.parties.sideB as MediaSide).id);
-        this.#earlyMedia = true;
-        if (!this.#connected) this.a.provisional(183, sideA.lastSent);
-      } catch (e) {
-        this.deps.log.debug({ err: e, leg: leg.key }, 'early media unusable');
-      }
-      return;
-    }
-    if (r.status === 180 && !this.#earlyMedia && !this.#ringbackPlaying) {
-      // The callee rings but sends no audio: we play ringback to the caller ourselves.
-      this.#ringbackPlaying = true;
-      if (!this.#connected) this.a.provisional(180, sideA.lastSent);
-      await this.deps.media
-        .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
-        .catch(() => {});
-    }
-  }
-
-  /** Ringback to the caller while a transfer's target is routed and rung. */
-  private async startRingback(): Promise<void> {
-    const sideA = this.parties.sideA;
-    if (this.#ringbackPlaying || !sideA) return;
-    this.#ringbackPlaying = true;
-    await this.deps.media
-      .play(sideA.id, { kind: 'tone', tone: 'ringback', country: this.deps.country }, { loop: true })
-      .catch(() => {});
-  }
-
-  private async stopRingback(): Promise<void> {
-    if (!this.#ringbackPlaying) return;
-    this.#ringbackPlaying = false;
-    await this.deps.media.stopPlayback((this.parties.sideA as MediaSide).id).catch(() => {});
-  }
-
-  private async onAnswer(leg: OutboundLeg, r: SipResponse): Promise<void> {
-    if (this.parties.B || this.#state === 'ended') return;
-    this.#answeredStep = this.#step;
-    const party = this.#step?.parties?.[leg.label.id];
-    if (party) this.callee = party;
-    this.#step?.onAnswered?.(leg.label);
-    const sideA = this.parties.sideA as MediaSide;
-    const sideB = this.parties.sideB as MediaSide;
-    const end = new CallEnd(leg, sideB, this.callee);
-    this.parties.B = end;
-    try {
-      await sideB.applyAnswer(r.body.toString('utf8'));
-    } catch {
-      void leg.request('BYE');
-      this.parties.B = undefined;
-      if (this.#connected) return this.hangup('system', 'callee answered without a usable codec');
-      return this.fail(488, 'Callee answered without a usable codec');
-    }
-    // The caller may have gone while we worked (CANCEL crossing the answer): finish() has
-    // sent the callee its BYE, and nothing below may run.
-    if (this.state === 'ended') return;
-    this.recordLeg(leg, 200, true);
-    const external = this.#step?.external;
-    if (external) this.#billing.push({ e164: external.e164, since: new Date() });
-    const announcement = this.#step?.announcement;
-    if (announcement) {
-      // The callee hears the announcement; the caller keeps hearing ringback until connected.
-      const done = new Promise<void>((resolve) => {
-        this.#announcementDone = resolve;
-        setTimeout(resolve, 120_000).unref();
-      });
-      const played = await this.deps.media
-        .play(sideB.id, { kind: 'file', path: announcement })
-        .catch(() => null);
-      if (played) await done;
-      this.#announcementDone = undefined;
-      if (this.state === 'ended') return;
-    }
-    await this.stopRingback();
-    // A bridge does not stop a playing loop: the waiting caller's music ends here.
-    if (this.#loopPlaying) await this.stopPlayback();
-    await this.deps.media
-      .bridge(sideA.id, sideB.id)
-      .catch((e) => this.deps.log.error({ err: e }, 'bridge failed'));
-    if (this.state === 'ended') return;
-    const seB = sessionExpiresOf(r);
-    if (seB) this.armSessionTimer(end, { seconds: seB.seconds, weRefresh: seB.refresher !== 'uas' });
-    this.features.armCodes(end);
-    // A caller a flow already answered is simply connected; anyone else gets its 200 now.
-    if (this.#connected) {
-      if (this.parties.A) this.features.armCodes(this.parties.A);
-      this.emit('connected');
-      return;
-    }
-    this.answerCaller();
-  }
-
-  /** Our 200 to the caller: from here it is slot A's party of an answered call. */
-  private answerCaller(): void {
-    const sideA = this.parties.sideA as MediaSide;
-    const se = sessionExpiresOf(this.a.invite);
-    const uacRefreshes = supports(this.a.invite, 'timer');
-    // RFC 4028 §9: the caller asked for a session timer; it refreshes when it supports them.
-    const headers: [string, string][] = se
-      ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
-      : [];
-    if (se && uacRefreshes) headers.push(['Require', 'timer']);
-    this.a.answer(sideA.lastSent as string, headers, () =>
-      this.guarded(this.hangup('system', 'no ACK from caller')),
-    );
-    const end = new CallEnd(this.a, sideA, this.caller);
-    this.parties.A = end;
-    // From here a ring step (a transfer) connects the answered caller: no 18x or 200 again.
-    this.#connected = true;
-    if (se) this.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
-    if (this.parties.B) {
-      this.features.armCodes(end);
-      if (this.parties.B) this.features.armCodes(this.parties.B);
-    }
-    this.#state = 'answered';
-    this.answeredAt = new Date();
-    this.emit('answered');
-  }
-
-  private armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void {
-    end.sessionTimer = spec;
-    end.timers.push(
-      new SessionTimer(
-        spec.seconds,
-        spec.weRefresh ? 'refresh' : 'watch',
-        () => this.guarded(this.refresh(end)),
-        () => this.guarded(this.hangup('system', 'session timer expired')),
-      ),
-    );
-  }
-
-  /** Our turn to refresh a party's session (RFC 4028 §7.4): an UPDATE without SDP. */
-  private async refresh(end: CallEnd): Promise<void> {
-    const expires: [string, string][] = [['Session-Expires', `${this.deps.sessionExpires};refresher=uac`]];
-    let r = await end.leg.request('UPDATE', undefined, expires);
-    // A peer without UPDATE is refreshed with a re-INVITE carrying our current SDP.
-    if (r && (r.status === 405 || r.status === 501))
-      r = await end.leg.request('INVITE', end.side.lastSent, expires);
-    if (!r || r.status === 481 || r.status === 408) return this.partyGone(end, 'session refresh failed');
-    for (const t of end.timers) if (t.role === 'refresh') t.reset();
+  /**
+   * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
+   * target), we answer the caller, and its endpoint is left for the picker's call to bridge
+   * to. False when the call is no longer ringing (answered, or gone, meanwhile).
+   */
+  pickUp(by: Party): Promise<boolean> {
+    return this.#setup.pickUp(by);
   }
 
   /** Runs a piece of call handling whose failure must end this call, never the process. */
@@ -642,108 +338,38 @@ export class Call implements DialogOwner {
     else this.mediaTimeout();
   }
 
-  /** A party's ACK of our 2xx. */
-  onAck(ack: SipRequest): void {
-    const leg = this.parties.endOfKey(`${ack.callId}|${ack.to.tag}`)?.leg ?? this.a;
-    if (leg instanceof InboundLeg && ack.to.tag === leg.toTag) leg.acked();
-  }
-
-  /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
-  strayResponse(r: SipResponse): void {
-    const key = `${r.callId}|${r.from.tag}`;
-    const leg = this.parties.endOfKey(key)?.leg ?? this.#allLegs.find((l) => l.key === key);
-    if (leg && 'reack' in leg) (leg as OutboundLeg).reack(r);
-  }
-
   /** A playback on one of our endpoints ended: a flow's prompt, or the callee's announcement. */
   playbackEnded(endpointId: string, playbackId: string, reason: string, digit?: string): void {
-    if (this.#input.playbackEnded(playbackId, { reason, digit }, endpointId === this.parties.sideA?.id))
-      return;
-    this.#announcementDone?.();
-  }
-
-  /**
-   * Call pickup: another phone takes this ringing call. The ringing stops (CANCEL to every
-   * target), we answer the caller, and its endpoint is left for the picker's call to bridge
-   * to. False when the call is no longer ringing (answered, or gone, meanwhile).
-   */
-  async pickUp(by: Party): Promise<boolean> {
-    if (this.#state !== 'ringing' || this.parties.B || !this.#ringer || this.#pickedUp) return false;
-    this.#pickedUp = true;
-    this.#ringer.cancel();
-    await this.stopRingback();
-    if (this.#earlyMedia) {
-      this.#earlyMedia = false;
-      await this.deps.media.unbridge((this.parties.sideA as MediaSide).id).catch(() => {});
-    }
-    if (this.#state !== 'ringing') return false;
-    this.callee = by;
-    this.answerCaller();
-    return true;
+    if (this.#callerMedia.playbackEnded(endpointId, playbackId, reason, digit)) return;
+    this.#setup.announcementEnded();
   }
 
   /** CANCEL from the caller before an answer (§9.2). */
   cancel(): void {
     if (this.#state === 'answered' || this.#state === 'ended') return;
     this.#cancelled = true;
-    this.#ringer?.cancel();
+    this.#setup.cancelRinging();
     // The callee answered but the caller was not connected yet: end the callee's dialog too.
     if (this.parties.B) void this.parties.B.leg.request('BYE');
     this.a.reject(487);
     void this.finish('cancelled', '487 Request Terminated', 'caller');
   }
 
-  // In-dialog requests from any party: BYE, re-INVITE, UPDATE, REFER, INFO.
+  // SIP inside the call's dialogs (call-dialogs.ts).
 
-  async inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const key = `${request.callId}|${request.to.tag}`;
-    const end = this.parties.endOfKey(key);
-    const dialog = end?.leg.dialog;
-    if (!end || !dialog) {
-      if (request.method === 'BYE' && key === this.a.key) {
-        // RFC 3261 §15: the caller may end the early dialog with BYE; it is a hang-up.
-        tx.respond(createResponse(request, 200));
-        this.cancel();
-        return;
-      }
-      // A BYE from a callee still ringing (an early dialog), or from a losing fork.
-      const early = this.#allLegs.find((l) => l.key === key);
-      if (request.method === 'BYE' && early) {
-        tx.respond(createResponse(request, 200));
-        early.cancel();
-        return;
-      }
-      tx.respond(createResponse(request, 481));
-      return;
-    }
-    const problem = dialog.receiveRequest(request);
-    if (problem) {
-      tx.respond(createResponse(request, problem.status ?? 500));
-      return;
-    }
-    for (const t of end.timers) if (t.role === 'watch') t.reset();
-    switch (request.method) {
-      case 'BYE':
-        tx.respond(createResponse(request, 200));
-        return this.partyGone(end, 'normal clearing');
-      case 'INVITE':
-      case 'UPDATE':
-        return this.modify(end, request, tx);
-      case 'REFER':
-        return this.features.refer(end, request, tx);
-      default:
-        tx.respond(createResponse(request, 200));
-    }
+  /** An in-dialog request from any party: BYE, re-INVITE, UPDATE, REFER, INFO. */
+  inDialog(request: SipRequest, tx: ServerTransaction): Promise<void> {
+    return this.#dialogs.inDialog(request, tx);
   }
 
-  /** A re-INVITE or UPDATE: answered from our endpoint; hold starts or stops our music. */
-  private async modify(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const contact = this.deps.ctx.contact(end.leg.protocol);
-    const outcome = await answerSessionModify(request, tx, end.side, contact);
-    if (!outcome || outcome.held === end.held || this.#state === 'ended') return;
-    end.held = outcome.held;
-    this.deps.log.info({ call: this.id, party: end.id, held: end.held }, 'hold');
-    await this.parties.holdChanged(end);
+  /** A party's ACK of our 2xx. */
+  onAck(ack: SipRequest): void {
+    this.#dialogs.onAck(ack);
+  }
+
+  /** A 2xx retransmitted after its transaction ended: that party lost our ACK. */
+  strayResponse(r: SipResponse): void {
+    this.#dialogs.strayResponse(r);
   }
 
   /** A party left (its BYE) or is unreachable: the others go on if the call can go on without it. */
@@ -763,7 +389,7 @@ export class Call implements DialogOwner {
     if (this.#state === 'ended') return;
     if (this.#state !== 'answered') {
       if (by === 'caller') return this.cancel();
-      this.#ringer?.cancel();
+      this.#setup.cancelRinging();
       if (this.parties.B) void this.parties.B.leg.request('BYE');
       this.a.reject(by === 'system' ? 503 : 480);
       return this.finish('failed', cause, by);
@@ -780,20 +406,6 @@ export class Call implements DialogOwner {
     void this.finish(dispositionOf(status), `${status} ${reason}`);
   }
 
-  private recordLeg(leg: OutboundLeg, status: number, answered = false): void {
-    this.#legRecords.push(calleeLegRecord(leg, status, answered));
-  }
-
-  /** Counts an external-call slot as this call's until it ends (or the step fails). */
-  private holdExternal(external: RingStep['external']): void {
-    if (external) this.#externals.add(external.release);
-  }
-
-  private releaseExternal(external: RingStep['external']): void {
-    if (!external || !this.#externals.delete(external.release)) return;
-    external.release();
-  }
-
   private async finish(
     disposition: Call['disposition'],
     cause: string,
@@ -805,10 +417,9 @@ export class Call implements DialogOwner {
     this.disposition = disposition;
     this.hangupCause = cause;
     this.endedBy = by;
-    this.#ringer?.cancel();
+    this.#setup.cancelRinging();
     this.features.dispose();
-    for (const release of this.#externals) release();
-    this.#externals.clear();
+    this.#accounting.releaseAll();
     const ends = this.parties.ends();
     for (const end of ends) {
       end.quiet();
@@ -818,37 +429,18 @@ export class Call implements DialogOwner {
       this.a.dispose();
       this.deps.untrack(this.a.key);
     }
-    for (const l of this.#allLegs) if (!this.parties.surrendered.has(l)) this.deps.untrack(l.key);
+    this.#setup.untrackLegs();
     for (const end of ends) if (!this.parties.surrendered.has(end.leg)) this.deps.untrack(end.leg.key);
-    this.#input.close();
-    this.#announcementDone?.();
+    this.#callerMedia.close();
+    this.#setup.announcementEnded();
     for (const done of this.#endedWaiters.splice(0)) done();
     // The record is queued before the media is torn down: whoever saw the call end can read it.
-    this.writeRecord();
+    this.#accounting.write(this);
     this.emit('ended');
     this.deps.ended(this);
     const conference = this.parties.conference;
     for (const side of [...this.parties.sides]) await this.parties.releaseSide(side);
     await conference?.destroy();
-  }
-
-  private writeRecord(): void {
-    const ended = this.endedAt as Date;
-    const billable = this.answeredAt ? Math.ceil((ended.getTime() - this.answeredAt.getTime()) / 1000) : 0;
-    let cost = 0;
-    for (const b of this.#billing) {
-      const seconds = Math.ceil((ended.getTime() - b.since.getTime()) / 1000);
-      if (seconds > 0) cost += this.deps.charge(b.e164, seconds);
-    }
-    this.deps.cdrs.add(
-      callRecordOf(this, {
-        ended,
-        billable,
-        cost,
-        answeredTrunkId: this.#answeredStep?.kind === 'trunk' ? this.#answeredStep.id : null,
-        legs: this.#legRecords,
-      }),
-    );
   }
 
   private emit(state: 'ringing' | 'answered' | 'connected' | 'ended'): void {

@@ -1,22 +1,20 @@
 // What the parties of an answered call can do to it: in-call codes (spec 002: `*2` + number
-// transfers the other party, `*3` + number adds a party, `*1` records on demand), REFER
-// transfers from phones (RFC 3515, blind or attended with Replaces, RFC 3891), and the
-// conference a call becomes when a party is added, with the host's controls.
-import { CallerGone } from '../../flows/index.ts';
-import { createResponse, type Flow, type ServerTransaction, type SipRequest } from '../../sip/index.ts';
+// transfers the other party, `*3` + number adds a party, `*1` records on demand), transfers
+// (call-transfers.ts), and the conference a call becomes when a party is added, with the
+// host's controls (conference-parties.ts).
+import type { ServerTransaction, SipRequest } from '../../sip/index.ts';
 import type { LineRecording } from '../../store/schema.ts';
 import type { LineRoute } from '../directory.ts';
-import type { Call, CallOptions, DialResult, ParticipantView } from './call.ts';
-import { CallEnd, participantId } from './call-end.ts';
+import type { Call, CallOptions } from './call.ts';
+import type { CallAccounting } from './call-accounting.ts';
+import type { CallEnd } from './call-end.ts';
 import type { CallParties } from './call-parties.ts';
-import type { NextStep, Party, RingStep, ServiceStep } from './call-types.ts';
+import type { CallSetup } from './call-setup.ts';
+import { CallTransfers } from './call-transfers.ts';
+import type { CallerMedia } from './caller-media.ts';
+import { ConferenceParties, type ParticipantView } from './conference-parties.ts';
 import { type InCallCode, InCallCodes } from './in-call-codes.ts';
-import { InboundLeg, type OutboundLeg } from './legs.ts';
-import type { MediaSide } from './media-side.ts';
-import { parseRefer, ReferSubscription, type ReplacesTarget } from './refer.ts';
-import { Ringer } from './ringer.ts';
-import { sessionExpiresOf, supports } from './session-timer.ts';
-import { bridgeIfSameWorker, type InCallServices, presentAs, reanchor, routingOf } from './transfer.ts';
+import { type InCallServices, routingOf } from './transfer.ts';
 
 type Failure = { status: number; reason: string };
 
@@ -25,63 +23,51 @@ export interface FeatureHost {
   readonly call: Call;
   readonly deps: CallOptions;
   readonly parties: CallParties;
-  /** Rings slot B from its endpoint (the caller hears ringback) until an answer or the end. */
-  ring(step: RingStep): Promise<'answered' | 'cancelled' | Failure>;
-  dial(first: RingStep, next: NextStep): Promise<DialResult>;
-  runService(step: ServiceStep): Promise<void>;
-  hangup(by: 'caller' | 'callee' | 'system', cause: string): Promise<void>;
+  /** Dials and rings slot B from its endpoint (the caller hears ringback), arms session timers. */
+  readonly setup: CallSetup;
+  /** Ringback to slot A (a transferee waiting for the target). */
+  readonly callerMedia: CallerMedia;
   /** A party left: the call goes on without it if it can. */
   partyGone(end: CallEnd, cause: string): Promise<void>;
-  /** Plays ringback to slot A (a transferee waiting for the target). */
-  startRingback(): Promise<void>;
-  stopRingback(): Promise<void>;
-  armSessionTimer(end: CallEnd, spec: { seconds: number; weRefresh: boolean }): void;
-  recordLeg(leg: OutboundLeg, status: number, answered?: boolean): void;
-  /** An answered party reached through a carrier: counted and charged from now. */
-  holdExternal(external: RingStep['external']): void;
-  releaseExternal(external: RingStep['external']): void;
-  bill(external: RingStep['external']): void;
-  sessionTimerOffer(): [string, string][];
+  /** External-call slots, billing and the legs rung. */
+  readonly accounting: CallAccounting;
 }
-
-/** A party being rung to join the call (a conference add). */
-interface PendingAdd {
-  id: string;
-  party: Party;
-  ringer: Ringer;
-}
-
-/** A recall after an unanswered blind transfer rings the transferor this long. */
-const RECALL_SECONDS = 30;
-/** Parties of one conference, those being added included: one mixer on one worker. */
-export const MAX_CONFERENCE = 10;
 
 export class InCallFeatures {
-  readonly #adds = new Map<string, PendingAdd>();
-  /** A transfer under way, with the REFER's subscription when a phone asked for it. */
-  #transfer: { subscription: ReferSubscription | undefined } | undefined;
+  readonly #transfers: CallTransfers;
+  readonly #conference: ConferenceParties;
   #recordings = 0;
 
-  constructor(private readonly h: FeatureHost) {}
+  constructor(private readonly h: FeatureHost) {
+    this.#transfers = new CallTransfers(h, this);
+    this.#conference = new ConferenceParties(h, this);
+  }
 
-  private get inCall(): InCallServices | undefined {
+  /** The engine's transfer and conference services, where it offers them. */
+  get inCall(): InCallServices | undefined {
     return this.h.deps.inCall;
   }
   private get parties(): CallParties {
     return this.h.parties;
   }
-  private get live(): boolean {
+  /** The call has not ended. */
+  get live(): boolean {
     return this.h.call.state !== 'ended';
   }
 
   /** Parties being rung to join. */
   get adding(): number {
-    return this.#adds.size;
+    return this.#conference.adding;
+  }
+
+  /** Whether a transfer is under way. */
+  get transferring(): boolean {
+    return this.#transfers.active;
   }
 
   /** The call ends: parties still ringing are cancelled. */
   dispose(): void {
-    for (const add of this.#adds.values()) add.ringer.cancel();
+    this.#conference.dispose();
   }
 
   /** A recording file number of this call (on-demand recordings without a recording service). */
@@ -108,7 +94,7 @@ export class InCallFeatures {
     const { log } = this.h.deps;
     log.info({ call: this.h.call.id, party: end.id, feature: code.feature }, 'in-call code');
     try {
-      if (code.feature === 'transfer') await this.blindTransfer(end, code.argument, undefined);
+      if (code.feature === 'transfer') await this.#transfers.blindTransfer(end, code.argument, undefined);
       else if (code.feature === 'conference') {
         const added = await this.addParticipant(code.argument, end);
         if ('status' in added) await this.refuseCode(end, added);
@@ -119,7 +105,7 @@ export class InCallFeatures {
   }
 
   /** A code that cannot be done now: a short congestion tone tells the presser so. */
-  private async refuseCode(end: CallEnd, why: Failure): Promise<void> {
+  async refuseCode(end: CallEnd, why: Failure): Promise<void> {
     this.h.deps.log.info({ call: this.h.call.id, party: end.id, why }, 'in-call code refused');
     if (end.music || !this.live) return;
     await this.h.deps.media
@@ -139,501 +125,50 @@ export class InCallFeatures {
     await inCall.recordOnDemand(this.h.call, this.h.call.tenantId);
   }
 
-  // Blind transfer: `*2` + number, or REFER (RFC 3515). The other party becomes slot A's
-  // caller of a new call to the target: it hears ringback, then talks to whoever answers.
+  // Transfers (call-transfers.ts).
 
   /** Whether a party may transfer the other one now: a two-party call, nothing else under way. */
   canTransfer(end: CallEnd): boolean {
-    const p = this.parties;
-    return (
-      this.h.call.state === 'answered' &&
-      !p.conference &&
-      !this.#transfer &&
-      this.#adds.size === 0 &&
-      !!p.A &&
-      !!p.B &&
-      (end === p.A || end === p.B)
-    );
+    return this.#transfers.canTransfer(end);
   }
 
-  async blindTransfer(
-    presser: CallEnd,
-    number: string,
-    subscription: ReferSubscription | undefined,
-  ): Promise<void> {
-    const refuse = (f: Failure) =>
-      subscription ? subscription.final(f.status, f.reason) : this.refuseCode(presser, f);
-    const inCall = this.inCall;
-    const { call } = this.h;
-    const routing = inCall ? routingOf(inCall, call.tenantId, presser.party) : undefined;
-    if (!inCall || !routing) return refuse({ status: 403, reason: 'Forbidden' });
-    if (!this.canTransfer(presser)) return refuse({ status: 491, reason: 'Request Pending' });
-    // The transferor's line decides what it may reach (its external calls, its dialing rules).
-    const plan = await inCall.router.fromLine(routing.tenant, routing.line, number);
-    if ('status' in plan) return refuse(plan);
-    if (!('first' in plan)) return refuse({ status: 488, reason: 'Not a transfer target' });
-    if (!this.canTransfer(presser)) {
-      plan.first.external?.release();
-      return refuse({ status: 491, reason: 'Request Pending' });
-    }
-    const p = this.parties;
-    // The transferee stays in slot A: it is now the caller of a call to the target.
-    if (presser === p.A) this.swap();
-    const transferee = p.A as CallEnd;
-    p.B = undefined;
-    presser.codes?.dispose();
-    presser.codes = undefined;
-    this.#transfer = { subscription };
-    if (subscription) p.transferor = presser;
-    this.h.deps.log.info({ call: call.id, target: number, refer: !!subscription }, 'blind transfer');
-    // The transferee hears ringback from now on, the transferor nothing more of it.
-    await this.h.deps.media.unbridge(transferee.side.id).catch(() => {});
-    if (!subscription) {
-      // `*2`: the presser is done at once.
-      void presser.leg.request('BYE');
-      await p.dropEnd(presser);
-    }
-    await p.updateMusic();
-    if (!this.live) return;
-    await this.h.startRingback();
-    try {
-      p.sideB = await p.newSide();
-    } catch (e) {
-      plan.first.external?.release();
-      if (e instanceof CallerGone) return;
-      throw e;
-    }
-    const domain = routing.tenant.sipDomain;
-    const next: NextStep = async (status) => {
-      const then = await plan.next(status);
-      return then && 'legs' in then ? presentAs(then, transferee.party, domain) : then;
-    };
-    const result = await this.h.dial(presentAs(plan.first, transferee.party, domain), next);
-    await this.transferDone(result, presser);
+  /** REFER (RFC 3515) from a party: blind, or attended with Replaces (RFC 3891). */
+  refer(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
+    return this.#transfers.refer(end, request, tx);
   }
 
-  /** The target answered, a service took the transferee, or nobody did (reconnect or recall). */
-  private async transferDone(result: DialResult, presser: CallEnd): Promise<void> {
-    const t = this.#transfer;
-    if (!t) return;
-    const p = this.parties;
-    if (!this.live || result === 'cancelled') {
-      this.#transfer = undefined;
-      await t.subscription?.final(487, 'Request Terminated');
-      return;
-    }
-    if (result === 'answered' || 'run' in result) {
-      await this.finishTransferor(t.subscription, 200, 'OK');
-      this.#transfer = undefined;
-      if (result !== 'answered') await this.h.runService(result);
-      return;
-    }
-    const transferor = p.transferor;
-    if (transferor) {
-      // RFC 5589 §6.1: a failed transfer leaves the transferor with the transferee, held as it was.
-      this.#transfer = undefined;
-      p.transferor = undefined;
-      const spare = p.sideB;
-      p.sideB = transferor.side;
-      p.B = transferor;
-      this.h.call.callee = transferor.party;
-      if (spare) await p.releaseSide(spare);
-      await this.h.stopRingback();
-      await this.h.deps.media.bridge((p.A as CallEnd).side.id, transferor.side.id).catch(() => {});
-      this.armCodes(transferor);
-      await p.updateMusic();
-      await t.subscription?.final(result.status, result.reason);
-      return;
-    }
-    await t.subscription?.final(result.status, result.reason);
-    this.#transfer = undefined;
-    // The transferor is gone: ring it back (transfer recall) before giving up on the caller.
-    const recalled = await this.recall(presser);
-    if (!recalled && this.live) await this.h.hangup('system', `transfer failed: ${result.status}`);
+  /** An INVITE with Replaces (RFC 3891) from a phone of the same line takes a party's place. */
+  replaceParty(...args: Parameters<CallTransfers['replaceParty']>): Promise<void> {
+    return this.#transfers.replaceParty(...args);
   }
 
-  /** The final NOTIFY to a transferor still there, then our BYE unless it hung up meanwhile. */
-  private async finishTransferor(
-    subscription: ReferSubscription | undefined,
-    status: number,
-    reason: string,
-  ): Promise<void> {
-    await subscription?.final(status, reason);
-    const transferor = this.parties.transferor;
-    if (!transferor) return;
-    this.parties.transferor = undefined;
-    void transferor.leg.request('BYE');
-    await this.parties.dropEnd(transferor);
-  }
-
-  private async recall(presser: CallEnd): Promise<boolean> {
-    const inCall = this.inCall;
-    const { call } = this.h;
-    const routing = inCall ? routingOf(inCall, call.tenantId, presser.party) : undefined;
-    const transferee = this.parties.A;
-    if (!inCall || !routing || !transferee || !this.live) return false;
-    const step = inCall.router.ringStep(
-      routing.tenant,
-      [{ kind: 'line', id: routing.line.id }],
-      transferee.party,
-      RECALL_SECONDS,
-    );
-    this.h.deps.log.info({ call: call.id }, 'transfer recall');
-    return (await this.h.ring(step)) === 'answered';
-  }
-
-  /** Exchanges the slots, and who the call record names as caller and callee with them. */
-  private swap(): void {
-    this.parties.swap();
-    const { call } = this.h;
-    [call.caller, call.callee] = [call.callee, call.caller];
-  }
-
-  // REFER (RFC 3515) from a party: blind, or attended with Replaces (RFC 3891).
-
-  async refer(end: CallEnd, request: SipRequest, tx: ServerTransaction): Promise<void> {
-    const parsed = parseRefer(request);
-    if ('status' in parsed) return void tx.respond(createResponse(request, parsed.status, parsed.reason));
-    const inCall = this.inCall;
-    // Only our own people transfer: a carrier's party has no line to route as (toll fraud).
-    if (!inCall || !routingOf(inCall, this.h.call.tenantId, end.party))
-      return void tx.respond(createResponse(request, 403, 'Transfer not allowed'));
-    if (!this.canTransfer(end)) return void tx.respond(createResponse(request, 491, 'Request Pending'));
-    const r = createResponse(request, 202);
-    // RFC 4488 §4: a referrer that asked for no subscription is told it gets none.
-    if (parsed.noSubscription) r.append('Refer-Sub', 'false');
-    tx.respond(r);
-    const subscription = new ReferSubscription(end.leg, request.cseq.seq, !parsed.noSubscription);
-    subscription.trying();
-    if (parsed.replaces) return this.attendedTransfer(end, parsed.replaces, subscription);
-    return this.blindTransfer(end, parsed.target, subscription);
-  }
-
-  /**
-   * Attended transfer: the referrer's other call (named by Replaces) has the target; the
-   * referrer leaves both calls and its two partners talk, in this call.
-   */
-  private async attendedTransfer(
-    referrer: CallEnd,
-    replaces: { callId: string; toTag: string; fromTag: string },
-    subscription: ReferSubscription,
-  ): Promise<void> {
-    const inCall = this.inCall as InCallServices;
-    const { call, deps } = this.h;
-    // The tags are as the target would see them: to-tag ours, from-tag the referrer's (§6.1).
-    const keys = [`${replaces.callId}|${replaces.toTag}`, `${replaces.callId}|${replaces.fromTag}`];
-    const owner = keys.map((k) => inCall.ownerOf(k)).find((o) => o !== undefined);
-    const other =
-      owner && owner !== call && 'features' in owner && (owner as Call).tenantId === call.tenantId
-        ? (owner as Call)
-        : undefined;
-    const consult = other && keys.map((k) => other.parties.endOfKey(k)).find((e) => e !== undefined);
-    if (!other || !consult) return subscription.final(481, 'Call/Transaction Does Not Exist');
-    // Only the same line may join its own two calls.
-    if (consult.party.lineId !== referrer.party.lineId) return subscription.final(403, 'Forbidden');
-    const target = other.parties.partnerOf(consult);
-    if (!target || !this.canTransfer(referrer) || !other.features.canTransfer(consult))
-      return subscription.final(491, 'Request Pending');
-    const p = this.parties;
-    const transferee = referrer === p.A ? (p.B as CallEnd) : (p.A as CallEnd);
-    // Media first: the target's stream must reach this call's worker before anything moves.
-    let side: MediaSide = target.side;
-    if (!(await bridgeIfSameWorker(deps.media, transferee.side.id, side.id))) {
-      try {
-        side = await reanchor(deps.media, target, call.mediaGroup, (s) => p.adoptSide(s));
-        await deps.media.bridge(transferee.side.id, side.id);
-      } catch (e) {
-        deps.log.warn({ err: e, call: call.id }, 'attended transfer: media could not be moved');
-        if (side !== target.side) await p.releaseSide(side);
-        return subscription.final(500, 'Server Internal Error');
-      }
-    }
-    if (!this.live || other.state === 'ended' || !this.canTransfer(referrer)) {
-      if (side !== target.side) await p.releaseSide(side);
-      return subscription.final(487, 'Request Terminated');
-    }
-    // Move the target into this call, in the referrer's slot.
-    const moved = other.parties.surrender(target, side === target.side);
-    if (moved.music && side === target.side) await deps.media.stopPlayback(side.id).catch(() => {});
-    if (referrer === p.A) this.swap();
-    referrer.codes?.dispose();
-    referrer.codes = undefined;
-    this.#transfer = { subscription };
-    p.transferor = referrer;
-    if (side === target.side) p.adoptSide(side);
-    target.side = side;
-    p.sideB = side;
-    p.B = target;
-    call.callee = target.party;
-    deps.track(target.leg.key, call);
-    if (moved.sessionTimer) this.h.armSessionTimer(target, moved.sessionTimer);
-    this.armCodes(target);
-    this.armCodes(transferee);
-    deps.log.info({ call: call.id, from: other.id }, 'attended transfer');
-    await p.updateMusic();
-    await other.hangup('system', 'transferred');
-    await this.finishTransferor(subscription, 200, 'OK');
-    this.#transfer = undefined;
-  }
-
-  /**
-   * RFC 3891 §3: an INVITE from a phone of the same line that names one of this call's dialogs
-   * in Replaces takes that party's place (a call pulled to another device); the replaced
-   * dialog gets BYE. Only confirmed dialogs are replaced (an early-only one is 481).
-   */
-  async replaceParty(
-    key: string,
-    replaces: ReplacesTarget,
-    invite: SipRequest,
-    tx: ServerTransaction,
-    flow: Flow,
-    lineId: string,
-  ): Promise<void> {
-    const p = this.parties;
-    const { call, deps } = this.h;
-    const respond = (status: number, reason?: string) => tx.respond(createResponse(invite, status, reason));
-    const old = p.endOfKey(key);
-    const dialog = old?.leg.dialog;
-    if (!old || old === p.transferor || dialog?.id.remoteTag !== replaces.fromTag || replaces.earlyOnly)
-      return respond(481);
-    if (old.party.lineId !== lineId) return respond(403, 'Only the same line may take over its call');
-    if (call.state !== 'answered' || this.#transfer) return respond(491, 'Request Pending');
-    if (invite.body.length === 0) return respond(488, 'SDP offer required');
-    let side: MediaSide;
-    try {
-      side = await p.newSide();
-    } catch (e) {
-      if (e instanceof CallerGone) return respond(481);
-      throw e;
-    }
-    const codec = old.side.negotiated?.codec;
-    try {
-      await side.answer(
-        invite.body.toString('utf8'),
-        'sendrecv',
-        codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined,
-      );
-    } catch {
-      await p.releaseSide(side);
-      return respond(488);
-    }
-    if (!this.live || !p.ends().includes(old) || this.#transfer) {
-      await p.releaseSide(side);
-      return respond(481);
-    }
-    const leg = new InboundLeg(deps.ctx, invite, tx, flow);
-    const end = new CallEnd(leg, side, old.party);
-    deps.track(leg.key, call);
-    const se = sessionExpiresOf(invite);
-    const uacRefreshes = supports(invite, 'timer');
-    const headers: [string, string][] = se
-      ? [['Session-Expires', `${se.seconds};refresher=${uacRefreshes ? 'uac' : 'uas'}`]]
-      : [];
-    leg.answer(side.lastSent as string, headers, () => call.guarded(this.h.partyGone(end, 'no ACK')));
-    if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: !uacRefreshes });
-    // The new dialog takes the old one's place: its slot, or its seat in the conference.
-    if (p.A === old) {
-      p.A = end;
-      p.sideA = side;
-    } else if (p.B === old) {
-      p.B = end;
-      p.sideB = side;
-    }
-    if (p.host === old) p.host = end;
-    if (p.conference) {
-      await p.conference.leave(old);
-      await p.conference.join(end);
-    }
-    void old.leg.request('BYE');
-    await p.dropEnd(old);
-    const partner = p.partnerOf(end);
-    if (partner) await deps.media.bridge(partner.side.id, side.id).catch(() => {});
-    await p.updateMusic();
-    this.armCodes(end);
-    deps.log.info({ call: call.id, party: end.id }, 'dialog replaced');
-  }
-
-  // Conferences from a call: `*3` + number, or the API. The host adds parties; each added one
-  // rings, and on answer the call's parties move into a mixer on the call's worker.
+  // Conferences (conference-parties.ts).
 
   /** The parties of the call and those being added, as the API shows them. */
   participants(): ParticipantView[] {
-    const p = this.parties;
-    const out: ParticipantView[] = p.talking().map((e) => ({
-      id: e.id,
-      number: e.party.number,
-      name: e.party.name,
-      lineId: e.party.lineId ?? null,
-      state: 'connected' as const,
-      host: e === p.host,
-      muted: e.muted,
-      held: e.heldByHost,
-      holding: e.held,
-    }));
-    for (const add of this.#adds.values())
-      out.push({
-        id: add.id,
-        number: add.party.number,
-        name: add.party.name,
-        lineId: add.party.lineId ?? null,
-        state: 'ringing',
-        host: false,
-        muted: false,
-        held: false,
-        holding: false,
-      });
-    return out;
+    return this.#conference.participants();
   }
 
-  /**
-   * Rings `number` to join the call, routed as the host's line would dial it (the first party
-   * with a line when no host is named). Resolves once it rings; the rest happens in the background.
-   */
-  async addParticipant(number: string, host: CallEnd | undefined): Promise<ParticipantView | Failure> {
-    const inCall = this.inCall;
-    const { call, deps } = this.h;
-    const p = this.parties;
-    if (!inCall) return { status: 501, reason: 'Conferences are not available' };
-    const talking = p.talking();
-    if (call.state !== 'answered' || this.#transfer || talking.length < 2)
-      return { status: 409, reason: 'The call is not connected' };
-    if (talking.length + this.#adds.size >= MAX_CONFERENCE)
-      return { status: 409, reason: `A conference has at most ${MAX_CONFERENCE} parties` };
-    const from = host ?? p.host ?? talking.find((e) => routingOf(inCall, call.tenantId, e.party));
-    const routing = from ? routingOf(inCall, call.tenantId, from.party) : undefined;
-    if (!routing) return { status: 403, reason: 'No party of the call may place the call' };
-    const plan = await inCall.router.fromLine(routing.tenant, routing.line, number);
-    if ('status' in plan) return plan;
-    if (!('first' in plan)) return { status: 422, reason: 'Only extensions and phone numbers can be added' };
-    const step = plan.first;
-    if (step.legs.length === 0) {
-      step.external?.release();
-      return step.refusal ?? { status: 480, reason: 'Temporarily Unavailable' };
-    }
-    let side: MediaSide;
-    try {
-      side = await p.newSide();
-    } catch (e) {
-      step.external?.release();
-      if (e instanceof CallerGone) return { status: 409, reason: 'The call has ended' };
-      throw e;
-    }
-    this.h.holdExternal(step.external);
-    const codec = from?.side.negotiated?.codec;
-    const sdp = side.offer('sendrecv', codec ? [codec, codec === 'PCMU' ? 'PCMA' : 'PCMU'] : undefined);
-    const ringer = new Ringer(
-      deps.ctx,
-      step,
-      { sdp, maxForwards: 70, headers: this.h.sessionTimerOffer() },
-      {
-        onProvisional: () => {},
-        onAnswer: () => {},
-        onLegFailed: (leg, status) => this.h.recordLeg(leg, status),
-        track: (leg) => deps.track(leg.key, call),
-        untrack: (leg) => deps.untrack(leg.key),
-      },
-    );
-    const add: PendingAdd = { id: participantId(), party: step.callee, ringer };
-    this.#adds.set(add.id, add);
-    p.host ??= host;
-    deps.log.info({ call: call.id, number }, 'adding a party');
-    call.guarded(this.completeAdd(add, step, side, host));
-    return this.participants().find((v) => v.id === add.id) as ParticipantView;
-  }
-
-  /** Legs of parties being added, for in-dialog requests of their early dialogs. */
-  earlyLeg(key: string): OutboundLeg | undefined {
-    for (const add of this.#adds.values()) {
-      const leg = add.ringer.legs.find((l) => l.key === key);
-      if (leg) return leg;
-    }
-    return undefined;
-  }
-
-  private async completeAdd(
-    add: PendingAdd,
-    step: RingStep,
-    side: MediaSide,
-    host: CallEnd | undefined,
-  ): Promise<void> {
-    const p = this.parties;
-    const result = await add.ringer.start();
-    this.#adds.delete(add.id);
-    if (result === 'cancelled' || !('answered' in result) || !this.live) {
-      this.h.releaseExternal(step.external);
-      await p.releaseSide(side);
-      if (result !== 'cancelled' && 'answered' in result) void result.answered.request('BYE');
-      if (host && result !== 'cancelled' && 'status' in result) await this.refuseCode(host, result);
-      return;
-    }
-    const leg = result.answered;
-    try {
-      await side.applyAnswer(result.response.body.toString('utf8'));
-    } catch {
-      void leg.request('BYE');
-      await p.releaseSide(side);
-      return;
-    }
-    const party = step.parties?.[leg.label.id] ?? step.callee;
-    const end = new CallEnd(leg, side, party, add.id);
-    this.h.recordLeg(leg, 200, true);
-    this.h.bill(step.external);
-    const se = sessionExpiresOf(result.response);
-    if (se) this.h.armSessionTimer(end, { seconds: se.seconds, weRefresh: se.refresher !== 'uas' });
-    const conference = await p.ensureConference();
-    if (!this.live) {
-      void leg.request('BYE');
-      return;
-    }
-    await conference.join(end);
-    this.armCodes(end);
-    this.h.deps.log.info(
-      { call: this.h.call.id, members: conference.members.length },
-      'party joined the conference',
-    );
+  /** Rings `number` to join the call, routed as the host's line would dial it. */
+  addParticipant(number: string, host: CallEnd | undefined): Promise<ParticipantView | Failure> {
+    return this.#conference.addParticipant(number, host);
   }
 
   /** A conference member left: the others stay while two remain (or one is still being added). */
-  async leaveConference(end: CallEnd, cause: string): Promise<void> {
-    const p = this.parties;
-    const conference = p.conference;
-    if (!conference) return;
-    const wasHost = end === p.host;
-    // The others stay; without its host, any party of the call may control it (and supervisors).
-    if (wasHost) p.host = undefined;
-    await conference.leave(end);
-    await p.dropEnd(end);
-    if (conference.members.length >= 2 || (conference.members.length === 1 && this.#adds.size > 0)) return;
-    await this.h.hangup(wasHost ? 'caller' : 'callee', cause);
+  leaveConference(end: CallEnd, cause: string): Promise<void> {
+    return this.#conference.leaveConference(end, cause);
   }
 
   /** Mutes or holds a participant (the call becomes a conference if it was not one). */
-  async setParticipant(
+  setParticipant(
     id: string,
     change: { muted?: boolean; held?: boolean },
   ): Promise<ParticipantView | undefined> {
-    if (this.h.call.state !== 'answered' || this.#transfer) return undefined;
-    if (!this.parties.talking().some((e) => e.id === id)) return undefined;
-    const conference = await this.parties.ensureConference();
-    const end = conference.members.find((e) => e.id === id);
-    if (!end) return undefined;
-    if (change.muted !== undefined) end.muted = change.muted;
-    if (change.held !== undefined) end.heldByHost = change.held;
-    await conference.update(end);
-    return this.participants().find((v) => v.id === id);
+    return this.#conference.setParticipant(id, change);
   }
 
   /** Removes a participant: BYE to it (a party being rung is cancelled). */
-  async removeParticipant(id: string, gone: (end: CallEnd) => Promise<void>): Promise<boolean> {
-    const add = this.#adds.get(id);
-    if (add) {
-      add.ringer.cancel();
-      return true;
-    }
-    const end = this.parties.talking().find((e) => e.id === id);
-    if (!end || this.h.call.state !== 'answered') return false;
-    void end.leg.request('BYE');
-    await gone(end);
-    return true;
+  removeParticipant(id: string, gone: (end: CallEnd) => Promise<void>): Promise<boolean> {
+    return this.#conference.removeParticipant(id, gone);
   }
 }
