@@ -58,6 +58,10 @@ function sizes(): Row[] {
       'flow editor chunk (lazy)',
       js.filter((f) => f.startsWith('flow-editor')),
     ),
+    row(
+      '2FA QR code chunk (lazy)',
+      js.filter((f) => f.startsWith('totp-qr')),
+    ),
     row('all JS', js),
     row(
       'all CSS',
