@@ -2,7 +2,11 @@
 // before a connection is opened. The values come from an admin's form, so each is bounded
 // and a bad one is named in the error. Control characters are refused everywhere: in FTP a
 // CR LF inside a name or password would end the command and start another (RFC 959 §4.1.3).
-import { utils } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader gives its exports as the default import only.
+import ssh2 from 'ssh2';
+
+const { utils } = ssh2;
+
 import { FileTransferError } from './errors.ts';
 
 export type TransferProtocol = 'ftp' | 'ftps' | 'sftp';
