@@ -7,33 +7,12 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkTarget,
-  FileTransferError,
   type RemoteTarget,
   type TransferFailure,
   uploadFile,
 } from '../../src/services/file-transfer/index.ts';
 import { type FtpServer, freeTcpPort, startFtpServer } from '../helpers/file-servers.ts';
-
-/** A recording-sized payload with every byte value, so a text-mode transfer would show. */
-function payload(size = 300_000): Buffer {
-  const data = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) data[i] = (i * 7 + (i >> 8)) & 0xff;
-  return data;
-}
-
-async function failure(promise: Promise<unknown>): Promise<FileTransferError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileTransferError);
-  return err as FileTransferError;
-}
-
-/** Client-side TCP sockets still open in this process (the servers are child processes). */
-function openSockets(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap').length;
-}
+import { failure, openSockets, payload } from '../helpers/transfer-checks.ts';
 
 function targetOf(server: FtpServer, protocol: 'ftp' | 'ftps', directory = ''): RemoteTarget {
   return {

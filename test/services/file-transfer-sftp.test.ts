@@ -9,31 +9,12 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkTarget,
-  FileTransferError,
   type RemoteTarget,
   type TransferFailure,
   uploadFile,
 } from '../../src/services/file-transfer/index.ts';
 import { freeTcpPort, type SftpServer, startSftpServer } from '../helpers/file-servers.ts';
-
-function payload(size = 300_000): Buffer {
-  const data = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) data[i] = (i * 13 + (i >> 8)) & 0xff;
-  return data;
-}
-
-async function failure(promise: Promise<unknown>): Promise<FileTransferError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(FileTransferError);
-  return err as FileTransferError;
-}
-
-function openSockets(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-}
+import { failure, openSockets, payload } from '../helpers/transfer-checks.ts';
 
 /** A key the server has never seen, in PEM (PKCS#1) as ssh2 reads it. */
 function strangerKey(): string {
@@ -62,7 +43,7 @@ describe('SFTP upload (OpenSSH sshd)', () => {
 
   it('puts the exact bytes into the directory and leaves no temporary file', async () => {
     const before = openSockets();
-    const data = payload();
+    const data = payload(300_000, 13);
     await uploadFile(target, 'call-0001.wav', data);
     expect(readFileSync(join(server.root, 'call-0001.wav')).equals(data)).toBe(true);
     expect(readdirSync(server.root)).toEqual(['call-0001.wav']);
